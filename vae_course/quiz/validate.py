@@ -1,0 +1,355 @@
+"""Validation of parsed bank YAML into :class:`~vae_course.quiz.schema.Question` objects.
+
+The format is described in :mod:`vae_course.quiz.schema`. Checks run in reading order and the
+first problem raises :class:`BankError` naming the file, the question and the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .schema import (
+    DIFFICULTIES,
+    QUESTION_TYPES,
+    BankError,
+    BankFile,
+    Blank,
+    Choice,
+    Question,
+    Tags,
+    Tolerance,
+    normalize_text,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CHOICE_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+BLANK_NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+# A placeholder is {{name}}, optionally with spaces inside the braces.
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
+
+_FILE_KEYS = {"chapter": True, "title": True, "questions": True}  # key -> required
+_COMMON_KEYS = {"id", "type", "stem", "explanation", "tags", "points"}
+_TYPE_KEYS = {
+    "single": {"choices"},
+    "multiple": {"choices"},
+    "fill_blank": {"blanks"},
+    "numeric": {"answer", "tolerance"},
+}
+_CHOICE_KEYS = {"id", "text", "correct", "feedback", "pinned"}
+_BLANK_KEYS = {"answers", "word_bank"}
+_TAG_KEYS = {"chapter", "topic", "difficulty"}
+_TOLERANCE_KEYS = {"absolute", "relative"}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return type(value).__name__
+
+
+class _Where:
+    """Builds BankErrors for one file / question."""
+
+    def __init__(self, file: str, question: str | None = None, index: int | None = None) -> None:
+        self.file = file
+        self.question = question
+        self.index = index
+
+    def error(self, field_name: str | None, message: str) -> BankError:
+        return BankError(
+            message,
+            file=self.file,
+            question_id=self.question,
+            field=field_name,
+            question_index=self.index,
+        )
+
+    def mapping(self, value: Any, field_name: str | None) -> dict:
+        if not isinstance(value, dict):
+            raise self.error(field_name, f"must be a mapping, got {_type_name(value)}")
+        return value
+
+    def keys(self, mapping: dict, allowed: set[str], field_name: str | None, what: str) -> None:
+        for key in mapping:
+            if not isinstance(key, str) or key not in allowed:
+                inner = str(key) if field_name is None else f"{field_name}.{key}"
+                raise self.error(
+                    inner, f"unknown key for {what} (allowed: {', '.join(sorted(allowed))})"
+                )
+
+    def string(self, value: Any, field_name: str, *, empty: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.error(field_name, f"must be a string, got {_type_name(value)} {value!r}")
+        if not empty and not value.strip():
+            raise self.error(field_name, "must not be empty")
+        return value
+
+    def boolean(self, value: Any, field_name: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(
+                field_name, f"must be true or false, got {_type_name(value)} {value!r}"
+            )
+        return value
+
+    def number(self, value: Any, field_name: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(field_name, f"must be a number, got {_type_name(value)} {value!r}")
+        if not math.isfinite(value):
+            raise self.error(field_name, f"must be a finite number, got {value!r}")
+        return value
+
+    def string_list(self, value: Any, field_name: str) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.error(field_name, f"must be a list of strings, got {_type_name(value)}")
+        if not value:
+            raise self.error(field_name, "must not be empty")
+        items = tuple(self.string(v, f"{field_name}[{i}]") for i, v in enumerate(value))
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            key = normalize_text(item)
+            if key in seen:
+                raise self.error(f"{field_name}[{i}]", f"duplicate entry {item!r}")
+            seen.add(key)
+        return items
+
+
+def parse_bank(data: Any, source: str, chapter: str | None = None) -> BankFile:
+    """Validate one parsed bank file and build its questions.
+
+    data: the YAML document; source: the file name used in error messages;
+    chapter: the expected chapter (the file stem), or None to accept any.
+    Raises BankError on the first problem found.
+    """
+    where = _Where(source)
+    if data is None:
+        raise where.error(
+            None, "the file is empty (expected a mapping with chapter, title, questions)"
+        )
+    mapping = where.mapping(data, None)
+    where.keys(mapping, set(_FILE_KEYS), None, "a bank file")
+    for key in _FILE_KEYS:
+        if key not in mapping:
+            raise where.error(key, "missing")
+    file_chapter = where.string(mapping["chapter"], "chapter")
+    if chapter is not None and file_chapter != chapter:
+        raise where.error(
+            "chapter", f"must equal the file name stem {chapter!r}, got {file_chapter!r}"
+        )
+    title = where.string(mapping["title"], "title")
+    raw_questions = mapping["questions"]
+    if not isinstance(raw_questions, list):
+        raise where.error("questions", f"must be a list, got {_type_name(raw_questions)}")
+    if not raw_questions:
+        raise where.error("questions", "must contain at least one question")
+
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_questions):
+        question = _parse_question(raw, index, file_chapter, source)
+        if question.id in seen:
+            raise BankError(
+                "duplicate id (already used by an earlier question in this file)",
+                file=source,
+                question_id=question.id,
+                field="id",
+            )
+        seen.add(question.id)
+        questions.append(question)
+    return BankFile(chapter=file_chapter, title=title, questions=tuple(questions), source=source)
+
+
+def _parse_question(raw: Any, index: int, chapter: str, source: str) -> Question:
+    where = _Where(source, index=index)
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
+        where = _Where(source, raw["id"])
+    raw = where.mapping(raw, None)
+    if "id" not in raw:
+        raise where.error("id", "missing")
+    qid = where.string(raw["id"], "id")
+    if not ID_PATTERN.match(qid):
+        raise where.error("id", f"must match [a-z0-9] words joined by '-', got {qid!r}")
+
+    if "type" not in raw:
+        raise where.error("type", f"missing (one of {', '.join(QUESTION_TYPES)})")
+    qtype = raw["type"]
+    if qtype not in QUESTION_TYPES:
+        raise where.error("type", f"must be one of {', '.join(QUESTION_TYPES)}, got {qtype!r}")
+    allowed = _COMMON_KEYS | _TYPE_KEYS[qtype]
+    for key in raw:
+        if key not in allowed:
+            other = [t for t, keys in _TYPE_KEYS.items() if key in keys]
+            hint = f"only for type {other[0]}" if other else "unknown key"
+            raise where.error(
+                str(key), f"{hint} (allowed for {qtype}: {', '.join(sorted(allowed))})"
+            )
+    for key in ("stem", "explanation"):
+        if key not in raw:
+            raise where.error(key, "missing")
+    stem = where.string(raw["stem"], "stem")
+    explanation = where.string(raw["explanation"], "explanation")
+    points = where.number(raw.get("points", 1), "points")
+    if points <= 0:
+        raise where.error("points", f"must be > 0, got {points!r}")
+    tags = _parse_tags(where, raw.get("tags"), chapter)
+
+    placeholders = _placeholders(where, stem)
+    if qtype != "fill_blank" and placeholders:
+        raise where.error(
+            "stem", f"has blank placeholder {{{{{placeholders[0]}}}}} but type is {qtype!r}"
+        )
+    common = dict(id=qid, type=qtype, stem=stem, explanation=explanation, tags=tags)
+    common.update(points=points, source=source)
+    if qtype in ("single", "multiple"):
+        if "choices" not in raw:
+            raise where.error("choices", "missing")
+        choices = _parse_choices(where, raw["choices"], qtype)
+        return Question(**common, choices=choices)
+    if qtype == "fill_blank":
+        if "blanks" not in raw:
+            raise where.error("blanks", "missing")
+        blanks = _parse_blanks(where, raw["blanks"], placeholders)
+        return Question(**common, blanks=blanks)
+    if "answer" not in raw:
+        raise where.error("answer", "missing")
+    answer = where.number(raw["answer"], "answer")
+    tolerance = _parse_tolerance(where, raw.get("tolerance"))
+    return Question(**common, answer=float(answer), tolerance=tolerance)
+
+
+def _parse_tags(where: _Where, raw: Any, chapter: str) -> Tags:
+    if raw is None:
+        return Tags(chapter=chapter)
+    tags = where.mapping(raw, "tags")
+    where.keys(tags, _TAG_KEYS, "tags", "tags")
+    if "chapter" in tags and tags["chapter"] != chapter:
+        raise where.error(
+            "tags.chapter", f"must equal the file's chapter {chapter!r}, got {tags['chapter']!r}"
+        )
+    topic = where.string(tags["topic"], "tags.topic") if "topic" in tags else None
+    difficulty = tags.get("difficulty")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise where.error(
+            "tags.difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
+        )
+    return Tags(chapter=chapter, topic=topic, difficulty=difficulty)
+
+
+def _placeholders(where: _Where, stem: str) -> list[str]:
+    names = []
+    for match in PLACEHOLDER.finditer(stem):
+        name = match.group(1)
+        if not BLANK_NAME_PATTERN.match(name):
+            raise where.error("stem", f"blank placeholder {match.group(0)!r} has an invalid name")
+        if name in names:
+            raise where.error("stem", f"blank placeholder {{{{{name}}}}} appears more than once")
+        names.append(name)
+    leftover = PLACEHOLDER.sub("", stem)
+    if "{{" in leftover or "}}" in leftover:
+        raise where.error("stem", "has an unmatched '{{' or '}}' (blanks are written {{name}})")
+    return names
+
+
+def _parse_choices(where: _Where, raw: Any, qtype: str) -> tuple[Choice, ...]:
+    if not isinstance(raw, list):
+        raise where.error("choices", f"must be a list, got {_type_name(raw)}")
+    if len(raw) < 2:
+        raise where.error("choices", f"needs at least 2 choices, got {len(raw)}")
+    choices = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        name = f"choices[{i}]"
+        item = where.mapping(item, name)
+        where.keys(item, _CHOICE_KEYS, name, "a choice")
+        for key in ("id", "text"):
+            if key not in item:
+                raise where.error(f"{name}.{key}", "missing")
+        cid = where.string(item["id"], f"{name}.id")
+        if not CHOICE_ID_PATTERN.match(cid):
+            raise where.error(f"{name}.id", f"must match [a-z0-9_-]+, got {cid!r}")
+        if cid in seen:
+            raise where.error(f"{name}.id", f"duplicate choice id {cid!r}")
+        seen.add(cid)
+        choices.append(
+            Choice(
+                id=cid,
+                text=where.string(item["text"], f"{name}.text"),
+                correct=where.boolean(item.get("correct", False), f"{name}.correct"),
+                feedback=where.string(item.get("feedback", ""), f"{name}.feedback", empty=True),
+                pinned=where.boolean(item.get("pinned", False), f"{name}.pinned"),
+            )
+        )
+    n_correct = sum(c.correct for c in choices)
+    if qtype == "single" and n_correct != 1:
+        what = "no choice is" if n_correct == 0 else f"{n_correct} choices are"
+        raise where.error(
+            "choices",
+            f"a single-choice question needs exactly one correct choice; {what} "
+            "marked correct: true",
+        )
+    if qtype == "multiple" and n_correct == 0:
+        raise where.error(
+            "choices",
+            "a multiple-answer question needs at least one correct choice; "
+            "none is marked correct: true",
+        )
+    return tuple(choices)
+
+
+def _parse_blanks(where: _Where, raw: Any, placeholders: list[str]) -> tuple[Blank, ...]:
+    blanks_map = where.mapping(raw, "blanks")
+    if not blanks_map:
+        raise where.error("blanks", "must define at least one blank")
+    if not placeholders:
+        raise where.error("stem", "a fill_blank stem needs at least one {{name}} placeholder")
+    for name in placeholders:
+        if name not in blanks_map:
+            raise where.error(
+                f"blanks.{name}", f"missing: the stem has {{{{{name}}}}} but no blank defines it"
+            )
+    for name in blanks_map:
+        if name not in placeholders:
+            raise where.error(
+                f"blanks.{name}", f"defined but the stem has no {{{{{name}}}}} placeholder"
+            )
+    blanks = []
+    for name in placeholders:
+        field_name = f"blanks.{name}"
+        spec = where.mapping(blanks_map[name], field_name)
+        where.keys(spec, _BLANK_KEYS, field_name, "a blank")
+        if "answers" not in spec:
+            raise where.error(
+                f"{field_name}.answers", "missing (a blank needs at least one answer)"
+            )
+        answers = where.string_list(spec["answers"], f"{field_name}.answers")
+        word_bank = None
+        if spec.get("word_bank") is not None:
+            word_bank = where.string_list(spec["word_bank"], f"{field_name}.word_bank")
+            if len(word_bank) < 2:
+                raise where.error(f"{field_name}.word_bank", "needs at least 2 words")
+            offered = {normalize_text(w) for w in word_bank}
+            for i, answer in enumerate(answers):
+                if normalize_text(answer) not in offered:
+                    raise where.error(
+                        f"{field_name}.answers[{i}]", f"{answer!r} is not in the word bank"
+                    )
+        blanks.append(Blank(name=name, answers=answers, word_bank=word_bank))
+    return tuple(blanks)
+
+
+def _parse_tolerance(where: _Where, raw: Any) -> Tolerance:
+    if raw is None:
+        return Tolerance()
+    spec = where.mapping(raw, "tolerance")
+    where.keys(spec, _TOLERANCE_KEYS, "tolerance", "a tolerance")
+    if not spec:
+        raise where.error("tolerance", "give absolute and/or relative")
+    values = {}
+    for key in ("absolute", "relative"):
+        if key in spec:
+            value = where.number(spec[key], f"tolerance.{key}")
+            if value < 0:
+                raise where.error(f"tolerance.{key}", f"must be >= 0, got {value!r}")
+            values[key] = float(value)
+    return Tolerance(**values)
