@@ -1,0 +1,2 @@
+"""vae-course helpers."""
+__version__ = "0.1.0"
