@@ -1,0 +1,197 @@
+"""The VAE's objectives in nats: KL divergences, reconstruction log-likelihoods, the ELBO (with
+beta weighting, KL warm-up and free bits), the importance-weighted (IWAE) bound, bits per dim.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch.nn import functional as F
+
+from .models import standard_normal
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def gaussian_kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(logvar)) || N(0, 1)) for each latent dimension: (N, d) in nats."""
+    if mu.shape != logvar.shape:
+        raise ValueError(
+            f"mu and logvar must have the same shape; got {mu.shape} and {logvar.shape}"
+        )
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form: mu, logvar (N, d) -> (N,) nats."""
+    return gaussian_kl_per_dim(mu, logvar).sum(-1)
+
+
+def gaussian_kl_mc(
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    n_samples: int,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Monte Carlo estimate of the same KL, E_q[log q(z) - log p(z)], from ``n_samples`` draws.
+
+    Returns (estimate (N,), standard_error (N,)); the standard error is std / sqrt(n_samples).
+    """
+    if not isinstance(n_samples, int) or n_samples < 2:
+        raise ValueError(f"n_samples must be an int >= 2 (for a standard error); got {n_samples!r}")
+    if mu.shape != logvar.shape:
+        raise ValueError(
+            f"mu and logvar must have the same shape; got {mu.shape} and {logvar.shape}"
+        )
+    eps = standard_normal((n_samples, *mu.shape), mu, generator)  # (S, N, d)
+    z = mu + torch.exp(0.5 * logvar) * eps
+    # log q(z) - log p(z); the log(2 pi) terms cancel
+    log_ratio = 0.5 * (z.pow(2) - eps.pow(2) - logvar).sum(-1)  # (S, N)
+    return log_ratio.mean(0), log_ratio.std(0) / math.sqrt(n_samples)
+
+
+def _check_pair(x: torch.Tensor, other: torch.Tensor, name: str) -> None:
+    if x.shape != other.shape:
+        raise ValueError(
+            f"{name} must have the shape of x {tuple(x.shape)}; got {tuple(other.shape)}"
+        )
+
+
+def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """log p(x|z) = sum over pixels of log Bernoulli(x; sigmoid(logits)): (N,) nats.
+
+    x may be grey levels in [0, 1]; then this is the negative summed binary cross-entropy.
+    """
+    _check_pair(x, logits, "logits")
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def gaussian_log_likelihood(
+    x: torch.Tensor, mean: torch.Tensor, log_sigma: torch.Tensor | float
+) -> torch.Tensor:
+    """log N(x; mean, sigma^2 I) summed over pixels: (N,) nats; sigma = exp(log_sigma)."""
+    _check_pair(x, mean, "mean")
+    log_sigma = torch.as_tensor(log_sigma, dtype=mean.dtype, device=mean.device)
+    per_pixel = -0.5 * ((x - mean) * torch.exp(-log_sigma)).pow(2) - log_sigma - 0.5 * LOG_2PI
+    return per_pixel.flatten(1).sum(1)
+
+
+@dataclass
+class ELBOTerms:
+    """Per-example parts of the ELBO, in nats: elbo = reconstruction - kl.
+
+    elbo, reconstruction (E_q log p(x|z)), kl: (N,); kl_per_dim: (N, d).
+    """
+
+    elbo: torch.Tensor
+    reconstruction: torch.Tensor
+    kl: torch.Tensor
+    kl_per_dim: torch.Tensor
+
+    def objective(self, beta: float = 1.0, free_bits: float = 0.0) -> torch.Tensor:
+        """Scalar loss to minimise: batch mean of -(reconstruction - beta * KL).
+
+        With ``free_bits`` > 0 each latent dimension's batch-mean KL counts as at least
+        ``free_bits`` nats, so dimensions below it get no push towards the prior.
+        """
+        if beta < 0:
+            raise ValueError(f"beta must be >= 0; got {beta!r}")
+        if free_bits < 0:
+            raise ValueError(f"free_bits must be >= 0 nats per dimension; got {free_bits!r}")
+        if free_bits > 0:
+            kl = self.kl_per_dim.mean(0).clamp(min=free_bits).sum()
+        else:
+            kl = self.kl.mean()
+        return -(self.reconstruction.mean() - beta * kl)
+
+
+def _encode(model, x, y):
+    return model.encode(x, y) if getattr(model, "conditional", False) else model.encode(x)
+
+
+def _decode_raw(model, z, y):
+    return model.decode_raw(z, y) if getattr(model, "conditional", False) else model.decode_raw(z)
+
+
+def _repeat(y, times: int):
+    return None if y is None else y.repeat(times)
+
+
+def elbo(
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    *,
+    n_samples: int = 1,
+    generator: torch.Generator | None = None,
+) -> ELBOTerms:
+    """The ELBO of each image in x (N, 1, 28, 28): reconstruction averaged over ``n_samples``
+    reparameterised draws z ~ q(z|x), KL in closed form. y: labels for a ConditionalVAE."""
+    if not isinstance(n_samples, int) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
+    mu, logvar = _encode(model, x, y)  # (N, d) each
+    eps = standard_normal((n_samples, *mu.shape), mu, generator)
+    z = (mu + torch.exp(0.5 * logvar) * eps).flatten(0, 1)  # (S * N, d)
+    raw = _decode_raw(model, z, _repeat(y, n_samples))
+    x_rep = x.expand(n_samples, *x.shape).flatten(0, 1)
+    reconstruction = model.log_likelihood(x_rep, raw).view(n_samples, -1).mean(0)
+    kl_per_dim = gaussian_kl_per_dim(mu, logvar)
+    kl = kl_per_dim.sum(-1)
+    return ELBOTerms(reconstruction - kl, reconstruction, kl, kl_per_dim)
+
+
+def kl_warmup(step: int, warmup_steps: int) -> float:
+    """beta at ``step``: rises linearly from 0 to 1 over ``warmup_steps``, then stays at 1."""
+    if step < 0:
+        raise ValueError(f"step must be >= 0; got {step!r}")
+    if warmup_steps <= 0:
+        return 1.0
+    return min(1.0, step / warmup_steps)
+
+
+def iwae_bound(
+    model,
+    x: torch.Tensor,
+    k: int,
+    y: torch.Tensor | None = None,
+    *,
+    chunk_size: int | None = None,
+    generator: torch.Generator | None = None,
+    grad: bool = False,
+) -> torch.Tensor:
+    """The importance-weighted bound log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x): (N,).
+
+    k = 1 is an unbiased one-sample ELBO estimate; the bound tightens towards log p(x) as k
+    grows. Samples are processed ``chunk_size`` at a time (default: about 16,384 decoded images
+    per chunk) and combined with logsumexp, so k = 5000 fits in memory. Runs without autograd
+    unless ``grad=True``.
+    """
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be an int >= 1 (the number of importance samples); got {k!r}")
+    if chunk_size is None:
+        chunk_size = max(1, 16384 // max(1, len(x)))
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}")
+    with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+        mu, logvar = _encode(model, x, y)
+        std = torch.exp(0.5 * logvar)
+        parts = []
+        for start in range(0, k, chunk_size):
+            s = min(chunk_size, k - start)
+            eps = standard_normal((s, *mu.shape), mu, generator)  # (s, N, d)
+            z = mu + std * eps
+            raw = _decode_raw(model, z.flatten(0, 1), _repeat(y, s))
+            log_px_z = model.log_likelihood(x.expand(s, *x.shape).flatten(0, 1), raw).view(s, -1)
+            log_pz = -0.5 * (z.pow(2) + LOG_2PI).sum(-1)
+            log_qz = -0.5 * (eps.pow(2) + logvar + LOG_2PI).sum(-1)
+            parts.append(torch.logsumexp(log_px_z + log_pz - log_qz, dim=0))  # (N,)
+        return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
+
+
+def bits_per_dim(nats, n_dims: int = 784):
+    """Convert a negative log-likelihood in nats per example to bits per dimension."""
+    if n_dims < 1:
+        raise ValueError(f"n_dims must be >= 1; got {n_dims!r}")
+    return nats / (n_dims * math.log(2))

@@ -1,0 +1,157 @@
+"""Figures: image grids, reconstructions, latent scatter plots, decoded manifolds, training
+curves. Each function returns a ``matplotlib.figure.Figure`` built without pyplot, so nothing
+accumulates in pyplot's global state and it works headless; in Jupyter, a returned Figure
+displays as the cell's result (or use ``display(fig)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .latent import quantile_grid
+
+
+def _as_images(images, name: str = "images") -> np.ndarray:
+    """(N, 1, H, W) or (N, H, W) tensor/array -> (N, H, W) float numpy."""
+    array = (
+        images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    )
+    if array.ndim == 4 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 3:
+        raise ValueError(f"{name} must have shape (N, 1, H, W) or (N, H, W); got {array.shape}")
+    return array.astype(np.float32)
+
+
+def _tile(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
+    """(N, H, W) -> one (rows*(H+pad)+pad, nrow*(W+pad)+pad) mosaic, padding at 1 (white)."""
+    n, h, w = images.shape
+    rows = -(-n // nrow)
+    canvas = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, nrow)
+        canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) :][:, :w] = image
+    return canvas
+
+
+def image_grid(images, nrow: int = 8, title: str | None = None) -> Figure:
+    """Images (N, 1, 28, 28) in [0, 1] tiled ``nrow`` per row."""
+    array = _as_images(images)
+    if not isinstance(nrow, int) or nrow < 1:
+        raise ValueError(f"nrow must be a positive int; got {nrow!r}")
+    nrow = min(nrow, max(1, len(array)))
+    rows = -(-len(array) // nrow)
+    fig = Figure(figsize=(max(2.5, 0.6 * nrow), max(1.6, 0.6 * rows + 0.6)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(_tile(array, nrow), cmap="gray_r", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(f"{nrow} images per row")
+    ax.set_ylabel(f"{rows} row{'s' if rows != 1 else ''}")
+    ax.set_title(title or f"{len(array)} images")
+    return fig
+
+
+def reconstructions(originals, recons, n: int = 8, title: str | None = None) -> Figure:
+    """The first ``n`` originals (top row) above their reconstructions (bottom row)."""
+    top, bottom = _as_images(originals, "originals")[:n], _as_images(recons, "recons")[:n]
+    if top.shape != bottom.shape:
+        raise ValueError(f"originals and recons must match; got {top.shape} and {bottom.shape}")
+    fig = Figure(figsize=(max(3.0, 0.8 * len(top)), 2.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(_tile(np.concatenate([top, bottom]), len(top)), cmap="gray_r", vmin=0, vmax=1)
+    h = top.shape[1] + 2
+    ax.set_yticks([2 + h / 2 - 1, 2 + 1.5 * h - 1], ["original", "reconstruction"])
+    ax.set_xticks([])
+    ax.set_xlabel(f"{len(top)} test images")
+    ax.set_title(title or "Originals (top) and reconstructions (bottom)")
+    return fig
+
+
+def latent_scatter(z, labels, title: str | None = None) -> Figure:
+    """2-D latent codes z (N, 2) as points coloured by label (N,); for d > 2 the first two dims."""
+    points = z.detach().cpu().numpy() if isinstance(z, torch.Tensor) else np.asarray(z)
+    classes = labels.cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    if points.ndim != 2 or points.shape[1] < 2 or len(classes) != len(points):
+        raise ValueError(
+            f"z must be (N, d >= 2) and labels (N,); got {points.shape} and {classes.shape}"
+        )
+    fig = Figure(figsize=(5.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    scatter = ax.scatter(
+        points[:, 0], points[:, 1], c=classes, cmap="tab10", vmin=-0.5, vmax=9.5, s=6, alpha=0.8
+    )
+    fig.colorbar(scatter, ax=ax, ticks=range(10), label="label")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title or "Latent codes coloured by label")
+    return fig
+
+
+@torch.no_grad()
+def manifold(
+    model, n: int = 15, title: str | None = None, *, y: int | None = None, lo=0.05, hi=0.95
+) -> Figure:
+    """Decode an n x n grid of prior quantiles of a 2-D latent space into one mosaic.
+
+    ``y``: the class to condition on, for a ConditionalVAE.
+    """
+    if model.latent_dim != 2:
+        raise ValueError(f"manifold needs a model with latent_dim=2; got {model.latent_dim}")
+    grid = quantile_grid(n, lo=lo, hi=hi)  # (n*n, 2), row-major, y decreasing downwards
+    device = next(model.parameters()).device
+    if getattr(model, "conditional", False):
+        if y is None:
+            raise ValueError("y: a ConditionalVAE needs the class to draw, e.g. y=3")
+        images = model.decode(grid.to(device), torch.full((n * n,), y, device=device))
+    else:
+        images = model.decode(grid.to(device))
+    fig = Figure(figsize=(6, 6), layout="constrained")
+    ax = fig.add_subplot()
+    side = images.shape[-1] + 2
+    ax.imshow(_tile(_as_images(images), n), cmap="gray_r", vmin=0, vmax=1)
+    values = grid[:n, 0].numpy()
+    centres = 2 + side * np.arange(n) + side / 2 - 1
+    shown = np.unique(np.linspace(0, n - 1, min(n, 5)).round().astype(int))
+    ax.set_xticks(centres[shown], [f"{values[i]:.2f}" for i in shown])
+    ax.set_yticks(centres[shown], [f"{values[::-1][i]:.2f}" for i in shown])
+    ax.set_xlabel("$z_1$ (prior quantiles)")
+    ax.set_ylabel("$z_2$ (prior quantiles)")
+    ax.set_title(title or "Decoded latent grid")
+    return fig
+
+
+def training_curves(history, title: str | None = None) -> Figure:
+    """Loss per epoch (train and test) and, for VAEs, the reconstruction and KL parts.
+
+    ``history``: a training.History or a dict of per-epoch lists.
+    """
+    get = history.__getitem__
+    keys = history.keys() if hasattr(history, "keys") else []
+    keys = list(keys)
+    if "train_loss" not in keys:
+        raise ValueError(f"history has no 'train_loss' column; got {keys}")
+    epochs = np.arange(1, len(get("train_loss")) + 1)
+    has_parts = "train_kl" in keys
+    fig = Figure(figsize=(9 if has_parts else 5, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2 if has_parts else 1, squeeze=False)[0]
+    for split, style in (("train", "-"), ("test", "--")):
+        if f"{split}_loss" in keys:
+            axes[0].plot(epochs, get(f"{split}_loss"), style, marker="o", label=split)
+        if has_parts and f"{split}_kl" in keys:
+            recon = -np.asarray(get(f"{split}_reconstruction"))
+            axes[1].plot(epochs, recon, style, color="C0", label=f"{split} -reconstruction")
+            axes[1].plot(epochs, get(f"{split}_kl"), style, color="C3", label=f"{split} KL")
+    axes[0].set_ylabel("loss per example (nats)")
+    axes[0].set_title("Loss")
+    if has_parts:
+        axes[1].set_ylabel("nats per example")
+        axes[1].set_title("Parts of the negative ELBO")
+        axes[1].set_yscale("log")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.legend()
+    fig.suptitle(title or "Training curves")
+    return fig

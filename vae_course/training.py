@@ -1,0 +1,246 @@
+"""Training: one ``fit`` for every model in ``vae_course.models``, its per-epoch ``History``,
+and checkpoints (config + state dict, read back with ``torch.load(..., weights_only=True)``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+import zipfile
+
+import torch
+from tqdm.auto import tqdm
+
+from . import models as models_module
+from .data import batches, dynamic_binarize
+from .losses import elbo, kl_warmup
+from .runtime import get_device
+
+CHECKPOINT_FORMAT = "vae_course.checkpoint.v1"
+
+
+class History:
+    """Per-epoch records: ``.records`` is a list of dicts (epoch, train_loss, train_elbo,
+    train_reconstruction, train_kl, test_* when a test set was given, seconds).
+    ``history["train_elbo"]`` is that column as a list; ``history.final`` the last record."""
+
+    def __init__(self, records: list[dict] | None = None):
+        self.records = list(records or [])
+
+    def __getitem__(self, key: str) -> list:
+        if not self.records or key not in self.records[0]:
+            raise KeyError(f"{key!r} is not recorded; available: {self.keys()}")
+        return [record[key] for record in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def keys(self) -> list[str]:
+        return list(self.records[0]) if self.records else []
+
+    @property
+    def final(self) -> dict:
+        if not self.records:
+            raise ValueError("history is empty: no epoch has finished")
+        return self.records[-1]
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} epochs, final={self.final if self.records else None})"
+
+
+def _batch_terms(model, x, y, generator, beta, free_bits) -> tuple[torch.Tensor, dict]:
+    """Loss to minimise (scalar) and batch sums of the parts to record."""
+    if isinstance(model, models_module.Autoencoder):
+        per_example = model.reconstruction_loss(x)
+        return per_example.mean(), {"loss": per_example.sum()}
+    terms = elbo(model, x, y, generator=generator)
+    loss = terms.objective(beta=beta, free_bits=free_bits)
+    parts = {
+        "loss": loss * len(x),
+        "elbo": terms.elbo.sum(),
+        "reconstruction": terms.reconstruction.sum(),
+        "kl": terms.kl.sum(),
+    }
+    return loss, parts
+
+
+def _check_labels(model, x, y, name: str):
+    conditional = getattr(model, "conditional", False)
+    if conditional and y is None:
+        raise ValueError(f"{name.replace('x', 'y')} is required to train a ConditionalVAE")
+    if y is not None and not conditional:
+        raise ValueError(f"{name.replace('x', 'y')} is only used by a ConditionalVAE")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"{name.replace('x', 'y')} has {len(y)} labels for {len(x)} images")
+
+
+def fit(
+    model: torch.nn.Module,
+    train_x: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    test_x: torch.Tensor | None = None,
+    train_y: torch.Tensor | None = None,
+    test_y: torch.Tensor | None = None,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    beta: float = 1.0,
+    warmup_epochs: int = 0,
+    free_bits: float = 0.0,
+    binarize: bool = False,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` with Adam on preloaded images train_x (N, 1, 28, 28) in [0, 1].
+
+    VAEs minimise ``elbo(...).objective(beta_t, free_bits)`` with beta_t rising linearly from 0
+    to ``beta`` over ``warmup_epochs``; autoencoders minimise their summed reconstruction loss.
+    ``binarize`` draws fresh {0, 1} pixels every batch (the test set is binarised once).
+    Seeded (shuffling, noise, binarisation); the model ends on ``device`` in eval mode.
+    Losses are per example in nats; test_* parts are evaluated after each epoch.
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int; got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0; got {lr!r}")
+    if warmup_epochs < 0:
+        raise ValueError(f"warmup_epochs must be >= 0; got {warmup_epochs!r}")
+    model._check_x(train_x, "train_x")
+    _check_labels(model, train_x, train_y, "train_x")
+    if test_x is not None:
+        model._check_x(test_x, "test_x")
+        _check_labels(model, test_x, test_y, "test_x")
+    device = get_device(device)
+    model.to(device)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    train_x = train_x.to(device)
+    train_y = None if train_y is None else train_y.to(device)
+    if test_x is not None:
+        test_x = test_x.to(device)
+        test_y = None if test_y is None else test_y.to(device)
+        if binarize:
+            test_x = dynamic_binarize(test_x, torch.Generator(device).manual_seed(seed + 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = -(-len(train_x) // batch_size)
+    warmup_steps = warmup_epochs * steps_per_epoch
+    history = History()
+    step = 0
+    bar = tqdm(range(1, epochs + 1), desc=f"training {type(model).__name__}", disable=not progress)
+    for epoch in bar:
+        start = time.perf_counter()
+        model.train()
+        sums: dict[str, torch.Tensor] = {}
+        tensors = (train_x,) if train_y is None else (train_x, train_y)
+        for batch in batches(*tensors, batch_size=batch_size, generator=generator):
+            x, y = batch[0], (batch[1] if len(batch) > 1 else None)
+            if binarize:
+                x = torch.bernoulli(x, generator=generator)
+            beta_t = beta * kl_warmup(step, warmup_steps)
+            loss, parts = _batch_terms(model, x, y, generator, beta_t, free_bits)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            for name, value in parts.items():
+                sums[name] = sums.get(name, 0.0) + value.detach()
+        record = {"epoch": epoch}
+        record.update({f"train_{k}": float(v) / len(train_x) for k, v in sums.items()})
+        if test_x is not None:
+            record.update(evaluate(model, test_x, test_y, seed=seed + 2, prefix="test_"))
+        record["seconds"] = time.perf_counter() - start
+        history.records.append(record)
+        bar.set_postfix(loss=f"{record['train_loss']:.2f}")
+    model.eval()
+    return history
+
+
+@torch.no_grad()
+def evaluate(
+    model, x: torch.Tensor, y: torch.Tensor | None = None, *, seed: int = 0, prefix: str = ""
+) -> dict[str, float]:
+    """Per-example means over x of the loss (negative ELBO for VAEs) and, for VAEs, the ELBO
+    parts, in nats; one seeded posterior sample per image."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed)
+    sums: dict[str, float] = {}
+    tensors = (x,) if y is None else (x, y)
+    for batch in batches(*tensors, batch_size=1000, shuffle=False):
+        xb = batch[0].to(device)
+        yb = batch[1].to(device) if len(batch) > 1 else None
+        _, parts = _batch_terms(model, xb, yb, generator, 1.0, 0.0)
+        for name, value in parts.items():
+            sums[name] = sums.get(name, 0.0) + float(value)
+    model.train(was_training)
+    return {f"{prefix}{k}": v / len(x) for k, v in sums.items()}
+
+
+def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike) -> None:
+    """Save the model's class name, constructor config and state dict to ``path``."""
+    if not hasattr(model, "config"):
+        raise ValueError(
+            f"model must be a vae_course model with a .config; got {type(model).__name__}"
+        )
+    torch.save(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "model_class": type(model).__name__,
+            "config": dict(model.config),
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        },
+        path,
+    )
+
+
+def load_checkpoint(model_or_class, path: str | os.PathLike, *, device=None):
+    """Load a checkpoint written by ``save_checkpoint`` into a model and return it (eval mode).
+
+    ``model_or_class``: a model instance (its config must match the checkpoint's, field by
+    field) or a model class (built from the checkpoint's config).
+    """
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except (
+        pickle.UnpicklingError,
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        ValueError,
+    ) as error:
+        raise ValueError(
+            f"{os.fspath(path)} is not a readable state-dict checkpoint "
+            f"(torch.load with weights_only=True failed: {str(error).splitlines()[0]})"
+        ) from error
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{os.fspath(path)} is not a vae_course checkpoint: expected a dict with format "
+            f"{CHECKPOINT_FORMAT!r}, config and state_dict, as written by save_checkpoint"
+        )
+    config, saved_class = checkpoint["config"], checkpoint["model_class"]
+    if isinstance(model_or_class, type):
+        if model_or_class.__name__ != saved_class:
+            raise ValueError(
+                f"{os.fspath(path)} holds a {saved_class}, not a {model_or_class.__name__}"
+            )
+        model = model_or_class(**config)
+    else:
+        model = model_or_class
+        if type(model).__name__ != saved_class:
+            raise ValueError(
+                f"{os.fspath(path)} holds a {saved_class}; model is a {type(model).__name__}"
+            )
+        for field in sorted(set(config) | set(model.config)):
+            saved, current = config.get(field), model.config.get(field)
+            if saved != current:
+                raise ValueError(f"{field}: checkpoint has {saved!r}, model has {current!r}")
+    model.load_state_dict(checkpoint["state_dict"])
+    if device is not None:
+        model.to(get_device(device))
+    return model.eval()
