@@ -70,7 +70,7 @@ class BankError(ValueError):
 
 def normalize_text(text: str) -> str:
     """Typed answers ignore case and spacing: 'Latent  Space' matches 'latent space'."""
-    return " ".join(str(text).split()).casefold()
+    return " ".join(str(text).split()).lower()
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,10 @@ class Question:
 
     def content_hash(self) -> str:
         """'sha256:<hex>' of the canonical JSON of :meth:`to_dict`; changes with any edit."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        data = self.to_dict()
+        if "choices" in data:  # shuffling the display order is not an edit
+            data["choices"] = sorted(data["choices"], key=lambda c: c["id"])
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -1,0 +1,202 @@
+"""The Quiz object: one definition, live widgets in a kernel and a static HTML quiz in the book.
+
+``Quiz._repr_mimebundle_`` returns the ipywidgets view *and* a self-contained text/html quiz;
+live frontends pick the widget view, the book's html builder is told to rank text/html first
+(``nb_mime_priority_overrides`` in _config.yml).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .bank import select_questions
+from .checking import Outcome, check
+from .live import LiveQuiz, score_text
+from .responses import Responses, offer_download, responses_document, write_json_atomic
+from .schema import Question
+from .static import render_static
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Quizzes shown in this kernel are remembered on the IPython shell object (one per kernel), not
+# in a module global, so save_responses() can find them.
+_SHELL_ATTRIBUTE = "_vae_course_quizzes"
+
+
+def shuffle_choices(question: Question, seed: int) -> Question:
+    """The question with unpinned choices shuffled (pinned ones keep their place), seeded."""
+    if not question.choices:
+        return question
+    rng = random.Random(f"{seed}:{question.id}")
+    free = [c for c in question.choices if not c.pinned]
+    rng.shuffle(free)
+    order = iter(free)
+    choices = tuple(c if c.pinned else next(order) for c in question.choices)
+    return replace(question, choices=choices)
+
+
+def widget_mimebundle(widget: Any) -> dict[str, Any]:
+    """The display bundle of an ipywidget, for ipywidgets 8 and 7.
+
+    ipywidgets 8 widgets have ``_repr_mimebundle_`` (set to None once the widget is closed).
+    ipywidgets 7 widgets only have ``_ipython_display_``, which publishes this same bundle
+    itself; here it is built from ``model_id`` and the display callbacks are run as 7 does.
+    """
+    method = getattr(type(widget), "_repr_mimebundle_", None)
+    if method is not None:
+        if getattr(widget, "_repr_mimebundle_", None) is None:  # closed (ipywidgets 8)
+            return {}
+        return dict(widget._repr_mimebundle_() or {})
+    if getattr(widget, "_view_name", None) is None or getattr(widget, "comm", None) is None:
+        return {}
+    bundle = {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
+    handle_displayed = getattr(widget, "_handle_displayed", None)
+    if handle_displayed is not None:
+        handle_displayed()
+    return bundle
+
+
+class Quiz:
+    """A displayable quiz. ``responses`` holds every checked attempt of this quiz.
+
+    ``check(question_id, answer)`` is what the Check buttons call; tests and scripts may call it
+    directly. The widget tree is built lazily (``live``) the first time it is needed.
+    """
+
+    def __init__(self, title: str, questions: Sequence[Question]) -> None:
+        if not questions:
+            raise ValueError("questions: a quiz needs at least one question, got none")
+        self.title = title
+        self.questions = list(questions)
+        self._by_id = {q.id: q for q in self.questions}
+        self.responses = Responses(questions=dict(self._by_id))
+        self._live: LiveQuiz | None = None
+
+    def __repr__(self) -> str:
+        earned, total = self.score()
+        return (
+            f"<Quiz {self.title!r}: {len(self.questions)} questions, {score_text(earned, total)}>"
+        )
+
+    @property
+    def live(self) -> LiveQuiz:
+        """The ipywidgets view (built on first use)."""
+        if self._live is None:
+            self._live = LiveQuiz(self.title, self.questions, self.check)
+            self._live.set_score(*self.score())
+        return self._live
+
+    @property
+    def widget(self) -> Any:
+        return self.live.widget
+
+    def check(self, question_id: str, answer: Any) -> Outcome:
+        """Check and record one answer; updates the running score. See checking.py for forms."""
+        if question_id not in self._by_id:
+            raise KeyError(f"question_id: {question_id!r} is not in this quiz")
+        question = self._by_id[question_id]
+        outcome = check(question, answer)
+        self.responses.record(question, outcome)
+        if self._live is not None:
+            self._live.set_score(*self.score())
+        return outcome
+
+    def score(self) -> tuple[float, float]:
+        """(points earned, points possible); a question counts by its latest attempt."""
+        earned = 0.0
+        for q in self.questions:
+            latest = self.responses.latest(q.id)
+            if latest is not None:
+                earned += latest.points
+        return earned, float(sum(q.points for q in self.questions))
+
+    def to_html(self, **kwargs: Any) -> str:
+        """The static quiz (see static.render_static for the keyword arguments)."""
+        return render_static(self.title, self.questions, **kwargs)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.to_html()}
+        view = widget_mimebundle(self.widget).get(WIDGET_VIEW)
+        if view is not None:
+            bundle[WIDGET_VIEW] = view
+        if include:
+            bundle = {k: v for k, v in bundle.items() if k in include}
+        if exclude:
+            bundle = {k: v for k, v in bundle.items() if k not in exclude}
+        return bundle
+
+
+def kernel_quizzes() -> list[Quiz] | None:
+    """The quizzes shown in this IPython kernel, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    quizzes = getattr(shell, _SHELL_ATTRIBUTE, None)
+    if quizzes is None:
+        quizzes = []
+        setattr(shell, _SHELL_ATTRIBUTE, quizzes)
+    return quizzes
+
+
+def show(chapter_or_ids: str | Sequence[str], *, shuffle: bool = False, seed: int = 0) -> Quiz:
+    """A quiz of a chapter ("06_sampling"), one question id, or a list of ids.
+
+    Put it last in a cell to display it. shuffle: shuffle unpinned choices (seeded by ``seed``
+    and the question id, so every run shows the same order).
+    """
+    title, questions = select_questions(chapter_or_ids)
+    if shuffle:
+        questions = [shuffle_choices(q, seed) for q in questions]
+    quiz = Quiz(title, questions)
+    registry = kernel_quizzes()
+    if registry is not None:
+        registry.append(quiz)
+    return quiz
+
+
+def save_responses(
+    path: str | Path,
+    student_id: str | None = None,
+    *,
+    quizzes: Sequence[Quiz] | None = None,
+    download: bool | None = None,
+) -> Path:
+    """Write every attempt of the quizzes shown in this kernel (or of ``quizzes``) as JSON.
+
+    The file is written atomically (temporary file + rename). download: offer the file as a
+    browser download on Colab (default: whenever google.colab is importable).
+    Returns the path written.
+    """
+    if quizzes is None:
+        quizzes = kernel_quizzes()
+        if not quizzes:
+            raise ValueError(
+                "no quiz has been shown in this kernel yet: run a cell with quiz.show(...) "
+                "first, or pass quizzes=[...]"
+            )
+    questions: dict[str, Question] = {}
+    attempts = []
+    for quiz in quizzes:
+        for q in quiz.questions:
+            known = questions.setdefault(q.id, q)
+            if known.content_hash() != q.content_hash():
+                raise ValueError(f"quizzes: question {q.id!r} appears in two different versions")
+        attempts.extend(quiz.responses.attempts)
+    attempts.sort(key=lambda a: a.time)
+    document = responses_document(questions.values(), attempts, student_id=student_id)
+    written = write_json_atomic(path, document)
+    if download is None or download:
+        offered = offer_download(written)
+        if download and not offered:
+            raise RuntimeError("download=True needs Google Colab (google.colab is not available)")
+    return written

@@ -1,0 +1,226 @@
+/* vae-course static quiz (MIT). Mirrors vae_course/quiz/checking.py; see static.py for the
+   payload format. The payload is XOR-obfuscated, not encrypted: it keeps answers out of the
+   page source as plain text, nothing more. */
+(function () {
+  "use strict";
+  if (window.vaeCourseQuiz) {
+    return;
+  }
+
+  /* SHA-256 (FIPS 180-4), written out to need no crypto API: crypto.subtle is missing on
+     file:// and plain-http pages. */
+  var K = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2
+  ];
+
+  function rotr(x, n) {
+    return (x >>> n) | (x << (32 - n));
+  }
+
+  function sha256hex(text) {
+    var bytes = new TextEncoder().encode(text);
+    var bitLength = bytes.length * 8;
+    var padded = new Uint8Array(((bytes.length + 9 + 63) >> 6) << 6);
+    padded.set(bytes);
+    padded[bytes.length] = 0x80;
+    var view = new DataView(padded.buffer);
+    view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
+    view.setUint32(padded.length - 4, bitLength >>> 0);
+    var h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    var w = new Array(64);
+    for (var off = 0; off < padded.length; off += 64) {
+      for (var t = 0; t < 16; t++) {
+        w[t] = view.getUint32(off + 4 * t);
+      }
+      for (t = 16; t < 64; t++) {
+        var s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >>> 3);
+        var s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >>> 10);
+        w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+      }
+      var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+      for (t = 0; t < 64; t++) {
+        var S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+        var ch = (e & f) ^ (~e & g);
+        var t1 = (k + S1 + ch + K[t] + w[t]) | 0;
+        var S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+        var maj = (a & b) ^ (a & c) ^ (b & c);
+        var t2 = (S0 + maj) | 0;
+        k = g; g = f; f = e; e = (d + t1) | 0;
+        d = c; c = b; b = a; a = (t1 + t2) | 0;
+      }
+      h[0] = (h[0] + a) | 0; h[1] = (h[1] + b) | 0; h[2] = (h[2] + c) | 0;
+      h[3] = (h[3] + d) | 0; h[4] = (h[4] + e) | 0; h[5] = (h[5] + f) | 0;
+      h[6] = (h[6] + g) | 0; h[7] = (h[7] + k) | 0;
+    }
+    return h.map(function (x) {
+      return ("00000000" + (x >>> 0).toString(16)).slice(-8);
+    }).join("");
+  }
+
+  function base64Bytes(text) {
+    var binary = atob(text);
+    var out = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) {
+      out[i] = binary.charCodeAt(i);
+    }
+    return out;
+  }
+
+  function decodePayload(payload, key) {
+    var data = base64Bytes(payload);
+    var mask = base64Bytes(key);
+    for (var i = 0; i < data.length; i++) {
+      data[i] ^= mask[i % mask.length];
+    }
+    return JSON.parse(new TextDecoder("utf-8").decode(data));
+  }
+
+  function normalize(text) {
+    return text.split(/\s+/).filter(Boolean).join(" ").toLowerCase();
+  }
+
+  function parseNumber(text) {
+    var s = text.trim().replace(/\u2212/g, "-").replace(/ /g, "");
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
+      return null;
+    }
+    var x = Number(s);
+    return isFinite(x) ? x : null;
+  }
+
+  function formatPoints(x) {
+    return String(Math.round(x * 1e6) / 1e6);
+  }
+
+  function scoreText(earned, total) {
+    return "Score: " + formatPoints(earned) + " / " + formatPoints(total) +
+      " point" + (total === 1 ? "" : "s");
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  function typeset(element) {
+    var mj = window.MathJax;
+    if (mj && typeof mj.typesetPromise === "function") {
+      mj.typesetPromise([element]).catch(function () {});
+    }
+  }
+
+  function blankSummary(right) {
+    if (right.length === 1) {
+      return "the blank is not right.";
+    }
+    return right.map(function (ok, i) {
+      return "blank " + (i + 1) + " is " + (ok ? "right" : "not");
+    }).join("; ") + ".";
+  }
+
+  /* Returns {correct, details} or {incomplete: message}. */
+  function evaluate(form, data, salt) {
+    var qid = form.getAttribute("data-qid");
+    var type = form.getAttribute("data-type");
+    var details = [];
+    if (type === "single" || type === "multiple") {
+      var chosen = Array.prototype.filter.call(
+        form.querySelectorAll("input"), function (input) { return input.checked; }
+      ).map(function (input) { return input.value; });
+      if (chosen.length === 0) {
+        return {incomplete: type === "single" ? "Choose an answer first."
+                                              : "Choose at least one answer first."};
+      }
+      var canonical = chosen.slice().sort().join(",");
+      var correct = sha256hex(salt + "\n" + qid + "\n" + canonical) === data.h;
+      if (type === "multiple" && !correct) {
+        details.push("your selection is not exactly the set of correct answers.");
+      }
+      chosen.forEach(function (id) {
+        if (data.fb[id]) { details.push(data.fb[id]); }
+      });
+      return {correct: correct, details: details};
+    }
+    if (type === "fill_blank") {
+      var blanks = form.querySelectorAll(".vaeq-blank");
+      var right = [];
+      for (var i = 0; i < blanks.length; i++) {
+        var value = normalize(blanks[i].value);
+        if (!value) {
+          return {incomplete: "Fill in every blank first."};
+        }
+        var hash = sha256hex(salt + "\n" + qid + "\n" + blanks[i].name + "\n" + value);
+        right.push(data.b[i].indexOf(hash) >= 0);
+      }
+      var all = right.every(Boolean);
+      return {correct: all, details: all ? [] : [blankSummary(right)]};
+    }
+    var input = form.querySelector("input");
+    var x = parseNumber(input.value);
+    if (x === null) {
+      return {incomplete: "Enter a number, for example 0.25."};
+    }
+    var inside = data.lo <= x && x <= data.hi;
+    if (!inside) {
+      details.push(escapeHtml(String(x)) + " is too " + (x < data.lo ? "low" : "high") + ".");
+    }
+    return {correct: inside, details: details};
+  }
+
+  function init(id) {
+    var root = document.getElementById(id);
+    if (!root || root.getAttribute("data-ready") === "1") {
+      return;
+    }
+    root.setAttribute("data-ready", "1");
+    var key = root.getAttribute("data-key");
+    var salt = root.getAttribute("data-salt");
+    var total = Number(root.getAttribute("data-total"));
+    var score = document.getElementById(id + "-score");
+    var forms = root.querySelectorAll("form.vaeq-question");
+    var earned = {};
+
+    function updateScore() {
+      var sum = 0;
+      Object.keys(earned).forEach(function (k) { sum += earned[k]; });
+      score.textContent = scoreText(sum, total);
+    }
+
+    Array.prototype.forEach.call(forms, function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var feedback = form.querySelector(".vaeq-feedback");
+        var data = decodePayload(form.getAttribute("data-payload"), key);
+        var result = evaluate(form, data, salt);
+        feedback.classList.remove("vaeq-right", "vaeq-wrong");
+        if (result.incomplete) {
+          feedback.innerHTML = "<p>" + escapeHtml(result.incomplete) + "</p>";
+          return;
+        }
+        var words = result.correct
+          ? "<strong>Correct.</strong>" + (result.details.length ? " " + result.details.join(" ") : "")
+          : "<strong>Not quite:</strong> " + (result.details.join(" ") || "that is not the answer.");
+        feedback.classList.add(result.correct ? "vaeq-right" : "vaeq-wrong");
+        feedback.innerHTML =
+          '<p><span aria-hidden="true">' + (result.correct ? "\u2714" : "\u2718") + "</span> " +
+          words + "</p><p><em>Explanation:</em> " + data.ex + "</p>";
+        earned[form.id] = result.correct ? Number(form.getAttribute("data-points")) : 0;
+        updateScore();
+        typeset(feedback);
+      });
+    });
+  }
+
+  window.vaeCourseQuiz = {init: init, sha256hex: sha256hex};
+})();
