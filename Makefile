@@ -1,0 +1,38 @@
+# The two commands of the README:
+#   make book   installs everything into .venv and builds the book into _build/html
+#   make test   installs everything (and Chromium for the browser tests) and runs every test
+# Both need only python3 (with venv) on a fresh machine; `make test` installs Debian's chromium
+# with apt-get when /usr/bin/chromium is missing (as root, or through sudo).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test install chromium lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The course package is installed from a freshly built wheel, never linked, so the book and the
+# tests use exactly what a learner's `pip install` gets (package data included).
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+
+book: install
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is ready: open _build/html/index.html"
+
+chromium:
+	@bash scripts/install_chromium.sh
+
+test: install chromium
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check vae_course tests benchmarks scripts
+	$(BIN)/ruff format --check vae_course tests benchmarks scripts
+
+clean:
+	rm -rf _build build dist *.egg-info
