@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "colab-setup"
 
-SETUP_TEMPLATE = '''\
+SETUP_TEMPLATE = """\
 # Setup: on Google Colab, install the course package (vae_course) if it is missing.
 # Colab's own torch, torchvision, numpy and matplotlib are kept exactly as they are.
 # Anywhere else this cell does nothing when vae_course is installed.
@@ -49,7 +49,7 @@ if importlib.util.find_spec("vae_course") is None:
         constraints.write("\\n".join(keep) + "\\n")
     subprocess.check_call(
         [sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name, "{requirement}"]
-    )'''
+    )"""
 
 
 def repository() -> tuple[str, str]:

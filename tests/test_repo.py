@@ -30,7 +30,7 @@ def test_notebook_has_no_stored_outputs(notebook):
 
 
 def test_notebooks_are_in_sync_with_config():
-    """Colab setup cell, kernelspec and GPU metadata match _config.yml (scripts/sync_notebooks.py)."""
+    """Setup cell, kernelspec and GPU metadata match _config.yml (scripts/sync_notebooks.py)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "sync_notebooks.py"), "--check"],
         capture_output=True,
@@ -69,7 +69,9 @@ def test_chapter_has_the_course_elements(notebook):
     assert "{dropdown}" in text, "no FAQ dropdown"
     exercises = re.findall(r"\{exercise\}", text)
     solutions = re.findall(r"\{solution\}", text)
-    assert len(exercises) >= 2 and len(solutions) >= len(exercises), "need >= 2 exercises + solutions"
+    assert len(exercises) >= 2 and len(solutions) >= len(exercises), (
+        "need >= 2 exercises + solutions"
+    )
     assert "from vae_course import" in source or "import vae_course" in source
     assert f'quiz.show("{notebook.stem}")' in source, "the chapter's quiz is not shown"
     assert "runtime.seed_everything(" in source, "chapters are seeded through vae_course.runtime"
