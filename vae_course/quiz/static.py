@@ -148,7 +148,8 @@ def render_static(
             f'<legend>Question {number} <span class="vaeq-points">'
             f"({points_label(question.points)})</span></legend>"
             f'<div class="vaeq-stem" id="{qid}-stem">{stem}</div>{controls}'
-            '<button type="submit" class="vaeq-check">Check</button>'
+            f'<button type="submit" class="vaeq-check" aria-label="Check question {number}">'
+            "Check</button>"
             f'<div class="vaeq-feedback" id="{qid}-feedback" aria-live="polite"></div>'
             "</fieldset></form>"
         )
