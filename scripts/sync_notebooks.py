@@ -34,11 +34,13 @@ import subprocess
 import sys
 import tempfile
 
+REQUIREMENT = "{requirement}"
 if importlib.util.find_spec("vae_course") is None:
-    if importlib.util.find_spec("google.colab") is None:
-        raise ModuleNotFoundError(
-            "vae_course is not installed: run `pip install \\"{requirement}\\"` first"
-        )
+    try:
+        import google.colab  # noqa: F401  (present only on Colab)
+    except ImportError:
+        message = f"vae_course is not installed: pip install '{{REQUIREMENT}}'"
+        raise ModuleNotFoundError(message) from None
     keep = []
     for name in ("torch", "torchvision", "numpy", "matplotlib"):
         try:
@@ -47,9 +49,8 @@ if importlib.util.find_spec("vae_course") is None:
             pass
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
         constraints.write("\\n".join(keep) + "\\n")
-    subprocess.check_call(
-        [sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name, "{requirement}"]
-    )"""
+    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name]
+    subprocess.check_call([*pip, REQUIREMENT])"""
 
 
 def repository() -> tuple[str, str]:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(want, encoding="utf-8")
     for path in stale:
         verb = "out of sync (run scripts/sync_notebooks.py)" if args.check else "synced"
-        print(f"{path.relative_to(ROOT) if path.is_absolute() else path}: {verb}")
+        print(f"{path}: {verb}")
     return 1 if (args.check and stale) else 0
 
 
