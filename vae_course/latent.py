@@ -4,6 +4,8 @@ quantile grids, class means and attribute vectors for latent arithmetic, active 
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .data import batches
@@ -69,30 +71,28 @@ def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     return (1 - t) * z0 + t * z1
 
 
-def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-6) -> torch.Tensor:
+def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-4) -> torch.Tensor:
     """Spherical interpolation: (steps, d), endpoints included.
 
     The direction turns at constant angular speed along the great circle from z0 to z1
     (Shoemake's slerp) while the norm goes linearly from |z0| to |z1|; for equal norms this is
-    exactly the classic slerp. Near-parallel directions (or a zero vector) fall back to lerp.
+    exactly the classic slerp. Directions less than ``eps`` radians apart (or a zero vector)
+    fall back to lerp, where the two agree to O(angle^2); opposite directions raise ValueError.
     """
     _check_pair(z0, z1, steps)
-    n0, n1 = z0.norm(), z1.norm()
-    if n0 < eps or n1 < eps:
+    a, b = z0.double(), z1.double()
+    n0, n1 = a.norm(), b.norm()
+    if n0 == 0 or n1 == 0:
         return lerp(z0, z1, steps)
-    u0, u1 = z0 / n0, z1 / n1
-    cos = torch.clamp(torch.dot(u0, u1), -1.0, 1.0)
-    omega = torch.arccos(cos)
-    sin = torch.sin(omega)
-    if sin < eps:
-        if cos < 0:
-            raise ValueError(
-                "z0 and z1 point in opposite directions: the great circle is undefined"
-            )
+    u0, u1 = a / n0, b / n1
+    omega = 2 * torch.atan2((u0 - u1).norm(), (u0 + u1).norm())  # stable near 0 and near pi
+    if omega < eps:
         return lerp(z0, z1, steps)
-    t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device)[:, None]
-    direction = (torch.sin((1 - t) * omega) * u0 + torch.sin(t * omega) * u1) / sin
-    out = ((1 - t) * n0 + t * n1) * direction
+    if omega > math.pi - eps:
+        raise ValueError("z0 and z1 point in opposite directions: the great circle is undefined")
+    t = torch.linspace(0, 1, steps, dtype=torch.float64, device=z0.device)[:, None]
+    direction = (torch.sin((1 - t) * omega) * u0 + torch.sin(t * omega) * u1) / torch.sin(omega)
+    out = (((1 - t) * n0 + t * n1) * direction).to(z0.dtype)
     out[0], out[-1] = z0, z1  # exact endpoints despite rounding
     return out
 

@@ -65,7 +65,8 @@ def reconstructions(originals, recons, n: int = 8, title: str | None = None) -> 
     h = top.shape[1] + 2
     ax.set_yticks([2 + h / 2 - 1, 2 + 1.5 * h - 1], ["original", "reconstruction"])
     ax.set_xticks([])
-    ax.set_xlabel(f"{len(top)} test images")
+    ax.set_xlabel(f"{len(top)} images")
+    ax.set_ylabel("row")
     ax.set_title(title or "Originals (top) and reconstructions (bottom)")
     return fig
 

@@ -1,0 +1,103 @@
+"""Tests for vae_course.plotting: every function returns a titled, labelled, savable Figure."""
+
+import io
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from vae_course import data, models, plotting, training
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_mnist("test", limit=40, download=False, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return models.VAE(hidden_dim=32, latent_dim=2)
+
+
+def _check(fig):
+    assert isinstance(fig, Figure)
+    titles = [ax.get_title() for ax in fig.axes] + [
+        fig._suptitle.get_text() if fig._suptitle else ""
+    ]
+    assert any(titles)
+    main = [ax for ax in fig.axes if ax.get_title()]
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in main)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _figures(digits, model):
+    history = training.History(
+        [
+            {
+                "epoch": e,
+                "train_loss": 9.0 - e,
+                "train_elbo": e - 9.0,
+                "train_reconstruction": e - 8,
+                "train_kl": 1.0,
+                "test_loss": 9.5 - e,
+                "test_elbo": e - 9.5,
+                "test_reconstruction": e - 8.5,
+                "test_kl": 1.0,
+            }
+            for e in (1, 2, 3)
+        ]
+    )
+    z = torch.randn(40, 2)
+    return {
+        "image_grid": lambda: plotting.image_grid(digits.images[:10], nrow=4, title="Digits"),
+        "reconstructions": lambda: plotting.reconstructions(digits.images, digits.images.flip(0)),
+        "latent_scatter": lambda: plotting.latent_scatter(z, digits.labels),
+        "manifold": lambda: plotting.manifold(model, n=4),
+        "training_curves": lambda: plotting.training_curves(history, title="Curves"),
+        "ae_curves": lambda: plotting.training_curves(training.History([{"train_loss": 1.0}])),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["image_grid", "reconstructions", "latent_scatter", "manifold", "training_curves", "ae_curves"],
+)
+def test_figures_are_titled_labelled_and_leave_pyplot_alone(digits, model, name):
+    before = plt.get_fignums()
+    fig = _figures(digits, model)[name]()
+    _check(fig)
+    assert plt.get_fignums() == before
+
+
+def test_image_grid_tiles_every_image(digits):
+    fig = plotting.image_grid(digits.images[:10], nrow=4)
+    mosaic = fig.axes[0].get_images()[0].get_array()
+    assert mosaic.shape == (3 * 30 + 2, 4 * 30 + 2)  # 3 rows of 4, 28 px + 2 px padding
+    assert fig.axes[0].get_title() == "10 images"
+
+
+def test_manifold_decodes_the_quantile_grid(model):
+    fig = plotting.manifold(model, n=3)
+    mosaic = torch.as_tensor(fig.axes[0].get_images()[0].get_array())
+    from vae_course.latent import quantile_grid
+
+    with torch.no_grad():
+        first = model.decode(quantile_grid(3)[:1])[0, 0]
+    assert torch.allclose(mosaic[2:30, 2:30], first, atol=1e-6)
+
+
+def test_plotting_input_checks(digits):
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        plotting.manifold(models.VAE(latent_dim=3))
+    with pytest.raises(ValueError, match="y: a ConditionalVAE needs the class"):
+        plotting.manifold(models.ConditionalVAE(latent_dim=2))
+    with pytest.raises(ValueError, match=r"z must be \(N, d >= 2\)"):
+        plotting.latent_scatter(torch.zeros(5, 1), torch.zeros(5))
+    with pytest.raises(ValueError, match="images must have shape"):
+        plotting.image_grid(torch.zeros(784))
+    with pytest.raises(ValueError, match="train_loss"):
+        plotting.training_curves({"loss": [1.0]})
