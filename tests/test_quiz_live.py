@@ -171,6 +171,14 @@ def test_mimebundle_carries_widget_view_html_and_text(sample):
     assert WIDGET_VIEW not in sample._repr_mimebundle_(exclude={WIDGET_VIEW})
 
 
+def test_ipython_display_formatter_publishes_all_three(sample):
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _metadata = DisplayFormatter().format(sample)
+    assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(data)
+    assert data[WIDGET_VIEW]["model_id"] == sample.widget.model_id
+
+
 def test_widget_bundle_for_ipywidgets_7_style_widgets():
     """ipywidgets 7 widgets have no _repr_mimebundle_; the view is built from model_id."""
 

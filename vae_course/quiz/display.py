@@ -117,9 +117,6 @@ class Quiz:
         """The static quiz (see static.render_static for the keyword arguments)."""
         return render_static(self.title, self.questions, **kwargs)
 
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.to_html()}
         view = widget_mimebundle(self.widget).get(WIDGET_VIEW)
