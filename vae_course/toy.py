@@ -1,0 +1,192 @@
+"""A latent-variable model small enough to solve exactly; chapters 3 and 4 measure every
+approximation against it.
+
+    z ~ N(0, 1),    x | z ~ N(f(z), sigma^2 I_2),    f(z) = (z^2 - 1, z^3 - z).
+
+The curve f crosses itself at the origin: z = -1 and z = +1 both map to (0, 0). An x near the
+crossing could have come from either, so its posterior p(z | x) has two modes, and no single
+Gaussian q(z | x) can match it.
+
+"Exact" means "to quadrature precision": with a one-dimensional z, integrals over z are sums on a
+fine uniform grid (the trapezoid rule, which converges very fast for smooth integrands that decay
+at both ends), and expectations under a Gaussian q are Gauss-Hermite sums. Everything is float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+LOG_2PI = math.log(2 * math.pi)
+DTYPE = torch.float64
+
+
+def alpha_curve(z: torch.Tensor) -> torch.Tensor:
+    """The decoder mean f(z) = (z^2 - 1, z^3 - z): z (...) -> (..., 2). It crosses itself at 0."""
+    return torch.stack([z**2 - 1, z**3 - z], dim=-1)
+
+
+def _as_x(x) -> torch.Tensor:
+    x = torch.as_tensor(x, dtype=DTYPE)
+    if x.dim() != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2); got {tuple(x.shape)}")
+    return x
+
+
+def _as_params(x: torch.Tensor, mean, log_std) -> tuple[torch.Tensor, torch.Tensor]:
+    mean, log_std = torch.as_tensor(mean, dtype=DTYPE), torch.as_tensor(log_std, dtype=DTYPE)
+    for name, value in (("mean", mean), ("log_std", log_std)):
+        if value.shape != (len(x),):
+            raise ValueError(f"{name} must have shape ({len(x)},), one per x; got {value.shape}")
+    return mean, log_std
+
+
+class ToyModel:
+    """z ~ N(0, 1), x | z ~ N(curve(z), sigma^2 I_2), with exact marginal and posterior.
+
+    ``curve``: z (...) -> (..., 2), default ``alpha_curve``. Integrals over z use a uniform grid of
+    ``n_grid`` points on [-z_max, z_max]; its spacing must stay below the posterior's width,
+    about sigma / |curve'(z)| (the default grid resolves the default model for |z| < 4).
+    """
+
+    def __init__(
+        self,
+        sigma: float = 0.15,
+        curve: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        *,
+        z_max: float = 8.0,
+        n_grid: int = 8001,
+    ):
+        if not sigma > 0:
+            raise ValueError(f"sigma must be > 0; got {sigma!r}")
+        if not z_max > 0:
+            raise ValueError(f"z_max must be > 0; got {z_max!r}")
+        if not isinstance(n_grid, int) or n_grid < 3:
+            raise ValueError(f"n_grid must be an int >= 3; got {n_grid!r}")
+        self.sigma = float(sigma)
+        self.curve = curve or alpha_curve
+        self.z = torch.linspace(-z_max, z_max, n_grid, dtype=DTYPE)  # (K,)
+        h = 2 * z_max / (n_grid - 1)
+        self.log_weights = torch.full((n_grid,), math.log(h), dtype=DTYPE)  # trapezoid weights
+        self.log_weights[[0, -1]] = math.log(h / 2)
+
+    # -- densities ----------------------------------------------------------------------------
+    def log_prior(self, z: torch.Tensor) -> torch.Tensor:
+        """log N(z; 0, 1), elementwise."""
+        return -0.5 * (z**2 + LOG_2PI)
+
+    def log_likelihood(self, x, z: torch.Tensor) -> torch.Tensor:
+        """log p(x | z): x (N, 2) with z (K,) shared or (N, K) per x -> (N, K)."""
+        x = _as_x(x)
+        fz = self.curve(z)  # (K, 2) or (N, K, 2)
+        if z.dim() == 1:  # one shared grid: |x - f|^2 through a matrix product, (N, K)
+            squared = x.pow(2).sum(-1, keepdim=True) - 2 * x @ fz.T + fz.pow(2).sum(-1)
+        else:
+            squared = (x.unsqueeze(-2) - fz).pow(2).sum(-1)  # (N, K)
+        return -0.5 * squared / self.sigma**2 - 2 * math.log(self.sigma) - LOG_2PI
+
+    def log_joint(self, x, z: torch.Tensor) -> torch.Tensor:
+        """log p(x, z) = log p(z) + log p(x | z): (N, K), shapes as in ``log_likelihood``."""
+        return self.log_prior(z) + self.log_likelihood(x, z)
+
+    def log_marginal(self, x, chunk_size: int = 512) -> torch.Tensor:
+        """log p(x) = log of the integral of p(x, z) over z, by quadrature: x (N, 2) -> (N,)."""
+        x = _as_x(x)
+        parts = [
+            torch.logsumexp(self.log_joint(xs, self.z) + self.log_weights, dim=-1)
+            for xs in x.split(chunk_size)
+        ]
+        return torch.cat(parts) if parts else torch.empty(0, dtype=DTYPE)
+
+    def log_posterior(self, x) -> torch.Tensor:
+        """log p(z | x) on the grid ``self.z`` by Bayes' rule: x (N, 2) -> (N, K)."""
+        x = _as_x(x)
+        return self.log_joint(x, self.z) - self.log_marginal(x).unsqueeze(-1)
+
+    def sample(self, n: int, generator: torch.Generator | None = None):
+        """Ancestral sampling: (x (n, 2), z (n,)) with z ~ p(z), then x ~ p(x | z)."""
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be a non-negative int; got {n!r}")
+        z = torch.randn(n, generator=generator, dtype=DTYPE)
+        noise = torch.randn(n, 2, generator=generator, dtype=DTYPE)
+        return self.curve(z) + self.sigma * noise, z
+
+    # -- variational quantities ---------------------------------------------------------------
+    def elbo_on_grid(self, x, log_q: torch.Tensor) -> torch.Tensor:
+        """E_q[log p(x, z) - log q(z)] for any density q given on the grid: log_q (N, K) -> (N,)."""
+        x = _as_x(x)
+        integrand = torch.where(
+            log_q > -math.inf, log_q.exp() * (self.log_joint(x, self.z) - log_q), 0.0
+        )
+        return (integrand * self.log_weights.exp()).sum(-1)
+
+    def elbo_gaussian(self, x, mean, log_std, n_nodes: int = 32) -> torch.Tensor:
+        """The ELBO of q(z | x) = N(mean, exp(log_std)^2), one (mean, log_std) per x: (N,).
+
+        E_q[log p(x, z)] by Gauss-Hermite quadrature with ``n_nodes`` nodes (exact for the
+        default curve, where log p(x, z) is a polynomial of degree 6 in z, once n_nodes >= 4),
+        plus the Gaussian entropy. Differentiable in mean and log_std.
+        """
+        x = _as_x(x)
+        mean, log_std = _as_params(x, mean, log_std)
+        nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)  # weight exp(-t^2 / 2)
+        nodes = torch.as_tensor(nodes, dtype=DTYPE)
+        weights = torch.as_tensor(weights / math.sqrt(2 * math.pi), dtype=DTYPE)  # sums to 1
+        z = mean.unsqueeze(-1) + log_std.exp().unsqueeze(-1) * nodes  # (N, n_nodes)
+        entropy = 0.5 * (1 + LOG_2PI) + log_std
+        return (self.log_joint(x, z) * weights).sum(-1) + entropy
+
+    def kl_to_posterior(self, x, mean, log_std) -> torch.Tensor:
+        """KL(q || p(z | x)) for Gaussian q, integrated on the grid (not through the ELBO): (N,)."""
+        x = _as_x(x)
+        mean, log_std = _as_params(x, mean, log_std)
+        std = log_std.exp().unsqueeze(-1)
+        log_q = -0.5 * ((self.z - mean.unsqueeze(-1)) / std) ** 2 - torch.log(std) - 0.5 * LOG_2PI
+        integrand = log_q.exp() * (log_q - self.log_posterior(x))
+        return (integrand * self.log_weights.exp()).sum(-1)
+
+    def best_gaussian(
+        self, x, init=None, *, n_starts: int = 3, steps: int = 600, lr: float = 0.03
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The Gaussian q(z | x) with the highest ELBO for each x, found separately per x.
+
+        Gradient ascent (Adam) from the ``n_starts`` highest local maxima of the exact posterior
+        and, when given, from ``init = (mean, log_std)``; the best end point wins, so the result
+        is never worse than ``init``. Returns (mean (N,), log_std (N,)).
+        """
+        x = _as_x(x)
+        coarse = self.z[::8]
+        log_post = self.log_joint(x, coarse)  # (N, K'): same maxima as the posterior
+        peak = torch.ones_like(log_post, dtype=torch.bool)
+        peak[:, 1:] &= log_post[:, 1:] >= log_post[:, :-1]
+        peak[:, :-1] &= log_post[:, :-1] >= log_post[:, 1:]
+        ranked = torch.where(peak, log_post, -math.inf).topk(n_starts, dim=-1).indices
+        means = coarse[ranked]  # (N, S); a missing peak repeats the best one below
+        means = torch.where(peak.gather(1, ranked), means, means[:, :1])
+        log_stds = torch.full_like(means, math.log(0.1))
+        if init is not None:
+            m0, s0 = _as_params(x, *init)
+            means = torch.cat([means, m0.unsqueeze(-1)], 1)
+            log_stds = torch.cat([log_stds, s0.unsqueeze(-1)], 1)
+        n, s = means.shape
+        x_rep = x.repeat_interleave(s, 0)
+        params = torch.stack([means.flatten(), log_stds.flatten()]).detach().requires_grad_(True)
+        optimizer = torch.optim.Adam([params], lr=lr)
+        with torch.enable_grad():
+            for _ in range(steps):
+                optimizer.zero_grad()
+                (-self.elbo_gaussian(x_rep, params[0], params[1]).sum()).backward()
+                optimizer.step()
+        params = params.detach()
+        if init is not None:  # Adam can overshoot: keep the starting point if it was better
+            start = torch.stack([means.flatten(), log_stds.flatten()])
+            keep = self.elbo_gaussian(x_rep, *start) > self.elbo_gaussian(x_rep, *params)
+            params = torch.where(keep, start, params)
+        values = self.elbo_gaussian(x_rep, params[0], params[1]).view(n, s)
+        best = values.argmax(-1, keepdim=True)
+        return params[0].view(n, s).gather(1, best)[:, 0], params[1].view(n, s).gather(1, best)[
+            :, 0
+        ]
