@@ -8,6 +8,7 @@ import os
 import pickle
 import time
 import zipfile
+from collections.abc import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -101,6 +102,7 @@ def fit(
     free_bits: float = 0.0,
     binarize: bool = False,
     progress: bool = True,
+    callback: Callable[[dict], None] | None = None,
 ) -> History:
     """Train ``model`` with Adam on preloaded images train_x (N, 1, 28, 28) in [0, 1].
 
@@ -109,6 +111,7 @@ def fit(
     ``binarize`` draws fresh {0, 1} pixels every batch (the test set is binarised once).
     Seeded (shuffling, noise, binarisation); the model ends on ``device`` in eval mode.
     Losses are per example in nats; test_* parts are evaluated after each epoch.
+    ``callback(record)``, if given, runs after each epoch (outside the timed part).
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int; got {epochs!r}")
@@ -163,6 +166,8 @@ def fit(
         record["seconds"] = time.perf_counter() - start
         history.records.append(record)
         bar.set_postfix(loss=f"{record['train_loss']:.2f}")
+        if callback is not None:
+            callback(record)
     model.eval()
     return history
 
@@ -243,7 +248,8 @@ def load_checkpoint(model_or_class, path: str | os.PathLike, *, device=None):
         model = model_or_class
         if type(model).__name__ != saved_class:
             raise ValueError(
-                f"{os.fspath(path)} holds a {saved_class} checkpoint; model is {type(model).__name__}"
+                f"{os.fspath(path)} holds a {saved_class} checkpoint; "
+                f"model is {type(model).__name__}"
             )
         for field in sorted(set(config) | set(model.config)):
             saved, current = config.get(field), model.config.get(field)
