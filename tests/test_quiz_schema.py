@@ -370,6 +370,18 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
         quiz.load_file(path)
 
 
+def test_repeated_yaml_key_is_refused(tmp_path):
+    path = write_bank(tmp_path, valid_bank())
+    text = path.read_text(encoding="utf-8").replace(
+        "  type: single\n", "  type: single\n  type: multiple\n", 1
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        BankError, match=r"^06_sampling\.yaml: YAML syntax error at line \d+.*duplicate key 'type'"
+    ):
+        quiz.load_file(path)
+
+
 @pytest.mark.parametrize("text", ["", "   \n# only a comment\n"])
 def test_empty_file_is_refused(tmp_path, text):
     path = tmp_path / f"{STEM}.yaml"

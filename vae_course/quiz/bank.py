@@ -13,6 +13,27 @@ from .validate import parse_bank
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a repeated key (plain YAML keeps the last one silently)."""
+
+
+def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, str | int | float | bool) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats
+)
+
+
 def bank_dir() -> Path:
     """The directory of the bank files shipped with the package."""
     return BANK_DIR
@@ -42,7 +63,7 @@ def read_bank_file(path: str | Path) -> BankFile:
             "the file is empty (expected a mapping with chapter, title, questions)", file=name
         )
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
