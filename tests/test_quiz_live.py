@@ -37,6 +37,11 @@ def test_controls_are_native_labelled_widgets(sample):
         "too-small",
         "needs-temperature",
     ]
+    assert single.radio.options[0][0] == single.question.choices[0].text  # no math: full text
+    with_math = view(sample, "sampling-generative-distribution")  # radio labels cannot typeset
+    assert [label for label, _ in with_math.radio.options] == ["A", "B", "C", "D"]
+    listing = with_math.choice_list.value
+    assert "<strong>A.</strong> The prior $p(z) = \\mathcal{N}(0, I)$" in listing
     multiple = view(sample, "sampling-kl-role")
     assert all(
         isinstance(c, widgets.Checkbox) and c.description for c in multiple.checkboxes.values()

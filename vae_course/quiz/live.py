@@ -50,7 +50,12 @@ def _has_math(text: str) -> bool:
 
 
 class QuestionView:
-    """The widgets of one question: ``stem``, ``controls``, ``button``, ``feedback``, ``box``."""
+    """The widgets of one question: ``stem``, ``controls``, ``button``, ``feedback``, ``box``.
+
+    Per type: ``radio`` (single; ``choice_list`` lists choices with math, since radio labels
+    are not typeset), ``checkboxes`` (multiple, by choice id), ``blank_inputs`` (fill_blank,
+    by blank name), ``number`` (numeric).
+    """
 
     def __init__(
         self, question: Question, number: int, check: Callable[[str, Any], Outcome]
@@ -60,7 +65,8 @@ class QuestionView:
         header = f"<strong>Question {number}</strong> ({points_label(question.points)})"
         parts = [self._stem_widget(header)]
         self.controls: list[widgets.Widget] = self._make_controls()
-        parts.extend(self._extra_parts)
+        if self.choice_list is not None:
+            parts.append(self.choice_list)
         parts.extend(self.controls)
         self.button = widgets.Button(
             description="Check",
@@ -79,7 +85,7 @@ class QuestionView:
 
     def _make_controls(self) -> list[widgets.Widget]:
         q = self.question
-        self._extra_parts: list[widgets.Widget] = []
+        self.choice_list: widgets.HTMLMath | None = None
         full = widgets.Layout(width="100%")
         if q.type == "single":
             if any(_has_math(c.text) for c in q.choices):
@@ -90,8 +96,8 @@ class QuestionView:
                     f"{markdown_to_html(c.text, inline=True, math='dollar')}</li>"
                     for i, c in enumerate(q.choices)
                 ]
-                self._extra_parts.append(
-                    widgets.HTMLMath(value=f'<ul style="list-style:none">{"".join(lines)}</ul>')
+                self.choice_list = widgets.HTMLMath(
+                    value=f'<ul style="list-style:none">{"".join(lines)}</ul>'
                 )
                 labels = [_LETTERS[i] for i in range(len(q.choices))]
             else:
