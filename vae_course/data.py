@@ -208,7 +208,8 @@ def batches(
     for i, tensor in enumerate(tensors):
         if len(tensor) != n:
             raise ValueError(f"tensors[{i}] has {len(tensor)} rows; tensors[0] has {n}")
-    order = torch.randperm(n, generator=generator) if shuffle else None
+    device = generator.device if generator is not None else None  # a CUDA generator draws there
+    order = torch.randperm(n, generator=generator, device=device) if shuffle else None
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         if order is None:

@@ -80,10 +80,17 @@ class Decoder(nn.Module):
 
 
 class _ImageModel(nn.Module):
-    """Shared input checks; subclasses set ``side`` and ``config``."""
+    """Shared input checks; subclasses set ``side`` and ``config``.
+
+    Models compute on their own device and answer on the caller's: a CPU tensor given to a
+    model on the GPU comes back as a CPU tensor (no transfer when the devices already match).
+    """
 
     side: int
     config: dict
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
 
     def _check_x(self, x, name: str = "x") -> torch.Tensor:
         expected = (1, self.side, self.side)
@@ -143,11 +150,12 @@ class Autoencoder(_ImageModel):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, 1, 28, 28) -> z: (N, latent_dim)."""
         x = self._check_x(x)
-        return self.encoder(x.flatten(1) if self.linear else x)
+        return self.encoder((x.flatten(1) if self.linear else x).to(self._device())).to(x.device)
 
     def decode_raw(self, z: torch.Tensor) -> torch.Tensor:
         """z: (N, d) -> (N, 1, 28, 28) logits (or the linear output when linear=True)."""
-        return self.decoder(z).view(-1, 1, self.side, self.side)
+        raw = self.decoder(z.to(self._device()))
+        return raw.view(-1, 1, self.side, self.side).to(z.device)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (N, d) -> images (N, 1, 28, 28); in [0, 1] unless linear=True."""
@@ -219,15 +227,16 @@ class VAE(_ImageModel):
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None):
         """x: (N, 1, 28, 28) -> (mu, logvar), each (N, latent_dim)."""
-        h = self.encoder(self._check_x(x), self._condition(y, len(x)))
-        return self.to_mu(h), self.to_logvar(h)
+        h = self.encoder(self._check_x(x).to(self._device()), self._condition(y, len(x)))
+        return self.to_mu(h).to(x.device), self.to_logvar(h).to(x.device)
 
     def decode_raw(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """z: (N, d) -> (N, 1, 28, 28): logits (bernoulli) or pixel means (gaussian)."""
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}")
         c = self._condition(y, len(z))
-        raw = self.decoder(z if c is None else torch.cat([z, c], dim=1))
+        inputs = z.to(self._device())
+        raw = self.decoder(inputs if c is None else torch.cat([inputs, c], dim=1)).to(z.device)
         return torch.sigmoid(raw) if self.likelihood == "gaussian" else raw
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -292,7 +301,7 @@ class ConditionalVAE(VAE):
             raise ValueError(f"y must be an int64 tensor of labels with shape ({n},); got {got}")
         if n and (y.min() < 0 or y.max() >= self.n_classes):
             raise ValueError(f"y must hold labels in 0..{self.n_classes - 1}")
-        return F.one_hot(y, self.n_classes).to(next(self.parameters()).dtype)
+        return F.one_hot(y.to(self._device()), self.n_classes).to(next(self.parameters()).dtype)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None):
         """x (N, 1, 28, 28), y (N,) -> (raw, mu, logvar, z) as in VAE.forward."""

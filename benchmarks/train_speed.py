@@ -1,0 +1,208 @@
+"""Training speed of ``vae_course.training.fit`` against the standard PyTorch VAE training loop.
+
+The reference is the familiar loop of the classic PyTorch MNIST VAE example, written out below:
+a DataLoader over a torchvision-style Dataset whose ``__getitem__`` turns a uint8 PIL image into
+a tensor with ``transforms.ToTensor()``, batch 128, Adam(lr=1e-3), loss = BCE (summed) + KL.
+``fit`` trains ``vae_course.models.VAE()`` (the same 784-400-20 / 20-400-784 architecture,
+starting from the same weights) on the same digits. Epochs alternate in one run (reference
+epoch, fit epoch, ...) so both see the same machine load. Each epoch = one pass over the
+training digits plus the test loss (per example, nats, one posterior sample per image).
+
+Also measured: decode latency for one latent vector and for a 16 x 16 grid of them.
+
+Run: python benchmarks/train_speed.py [--epochs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+from torchvision import transforms
+
+from vae_course import data, models, runtime, training
+
+# ---------------------------------------------------------------- the reference, as usually written
+
+
+class ReferenceVAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 400)
+        self.fc21 = nn.Linear(400, 20)
+        self.fc22 = nn.Linear(400, 20)
+        self.fc3 = nn.Linear(20, 400)
+        self.fc4 = nn.Linear(400, 784)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)
+        eps = torch.randn_like(std)
+        return mu + eps * std
+
+    def decode(self, z):
+        h3 = F.relu(self.fc3(z))
+        return torch.sigmoid(self.fc4(h3))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, 784))
+        z = self.reparameterize(mu, logvar)
+        return self.decode(z), mu, logvar
+
+
+def reference_loss(recon_x, x, mu, logvar):
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+class PILDigits(Dataset):
+    """torchvision-style: uint8 images kept as arrays, each item a PIL image through ToTensor."""
+
+    def __init__(self, pixels: np.ndarray, labels: np.ndarray):
+        self.pixels, self.labels = pixels, labels
+        self.transform = transforms.ToTensor()
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        image = Image.fromarray(self.pixels[index])  # mode "L": 8-bit grey
+        return self.transform(image), int(self.labels[index])
+
+
+def reference_train_epoch(model, optimizer, loader):
+    model.train()
+    for x, _ in loader:
+        optimizer.zero_grad()
+        recon, mu, logvar = model(x)
+        loss = reference_loss(recon, x, mu, logvar)
+        loss.backward()
+        optimizer.step()
+
+
+def reference_test_loss(model, loader):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for x, _ in loader:
+            recon, mu, logvar = model(x)
+            total += reference_loss(recon, x, mu, logvar).item()
+    return total / len(loader.dataset)
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def copy_reference_weights(reference: ReferenceVAE, model: models.VAE) -> None:
+    """Start both models from the same weights (same layers, the package's names)."""
+    pairs = {
+        "fc1": model.encoder.fc,
+        "fc21": model.to_mu,
+        "fc22": model.to_logvar,
+        "fc3": model.decoder.fc,
+        "fc4": model.decoder.out,
+    }
+    with torch.no_grad():
+        for name, layer in pairs.items():
+            source = getattr(reference, name)
+            layer.weight.copy_(source.weight)
+            layer.bias.copy_(source.bias)
+
+
+def decode_latency(model: models.VAE, n_latents: int, repeats: int) -> float:
+    """Median seconds to decode ``n_latents`` prior samples into (n, 1, 28, 28) images."""
+    z = torch.randn(n_latents, model.latent_dim)
+    times = []
+    with torch.inference_mode():
+        for _ in range(5):
+            model.decode(z)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model.decode(z)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+
+    runtime.seed_everything(0)
+    train = data.load_mnist("train", download=False)
+    test = data.load_mnist("test", download=False, verbose=False)
+    to_uint8 = lambda d: (d.images[:, 0] * 255).round().to(torch.uint8).numpy()  # noqa: E731
+    train_loader = DataLoader(
+        PILDigits(to_uint8(train), train.labels.numpy()), batch_size=128, shuffle=True
+    )
+    test_loader = DataLoader(PILDigits(to_uint8(test), test.labels.numpy()), batch_size=128)
+
+    reference = ReferenceVAE()
+    reference_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
+    model = models.VAE(input_dim=784, hidden_dim=400, latent_dim=20)
+    copy_reference_weights(reference, model)
+
+    print(
+        f"{len(train.labels)} train / {len(test.labels)} test digits ({train.source}), "
+        f"{args.epochs} epochs each, batch 128, Adam 1e-3, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device cpu"
+    )
+    ref_seconds, ref_losses = [], []
+
+    def reference_epoch(record: dict) -> None:
+        # runs between fit's epochs, so the two alternate: fit epoch, reference epoch, ...
+        start = time.perf_counter()
+        reference_train_epoch(reference, reference_optimizer, train_loader)
+        ref_losses.append(reference_test_loss(reference, test_loader))
+        ref_seconds.append(time.perf_counter() - start)
+        print(
+            f"epoch {record['epoch']:>2}: reference {ref_seconds[-1]:.3f} s, "
+            f"test loss {ref_losses[-1]:.2f} | fit {record['seconds']:.3f} s, "
+            f"test loss {record['test_loss']:.2f}"
+        )
+
+    history = training.fit(
+        model,
+        train.images,
+        test_x=test.images,
+        epochs=args.epochs,
+        batch_size=128,
+        lr=1e-3,
+        device="cpu",
+        progress=False,
+        callback=reference_epoch,
+    )
+    fit_seconds = history["seconds"]
+    ref_median, fit_median = statistics.median(ref_seconds), statistics.median(fit_seconds)
+    print()
+    print(f"seconds per epoch (median): reference {ref_median:.3f}, fit {fit_median:.3f}")
+    print(f"speed-up of fit over the reference loop: {ref_median / fit_median:.2f}x (goal >= 3x)")
+    print(
+        f"final test loss per example (nats): reference {ref_losses[-1]:.2f}, "
+        f"fit {history.final['test_loss']:.2f} "
+        f"(difference fit - reference {history.final['test_loss'] - ref_losses[-1]:+.2f})"
+    )
+
+    model.eval()
+    one = decode_latency(model, 1, repeats=200)
+    grid = decode_latency(model, 16 * 16, repeats=50)
+    print(f"decode latency, 1 latent vector: {one * 1e3:.3f} ms ({one / 5e-3:.2f} of a 5 ms frame)")
+    print(
+        f"decode latency, 16 x 16 grid (256 vectors): {grid * 1e3:.3f} ms "
+        f"({grid / 5e-3:.2f} of a 5 ms frame; {grid / 256 * 1e6:.1f} us per digit)"
+    )
+
+
+if __name__ == "__main__":
+    main()
