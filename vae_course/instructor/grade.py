@@ -1,0 +1,220 @@
+"""Grading hand-ins against the key: grades CSV, feedback per student, item statistics.
+
+Every answer is re-checked with the course quiz's own rules (:func:`vae_course.quiz.check`,
+all-or-nothing per question, the latest answer counts); ``correct``/``points`` written in a
+responses file are never trusted. Outputs in the output folder:
+``grades.csv`` (one row per roster student), ``feedback/<student id>.md``, ``items.csv``
+(share correct and the most chosen wrong answer per question) and ``problems.csv`` (every
+rejected file and why).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vae_course.quiz import Question, check
+from vae_course.quiz.live import format_points
+
+from .handins import Handin, Rejected
+from .key import answer_text
+from .keyfile import AssignmentKey
+from .roster import Student
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    question: Question  # with the student's choice order
+    answer: Any  # canonical answer, None when unanswered
+    correct: bool
+    points: float
+    feedback: str
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    student: Student
+    status: str  # 'graded', 'no hand-in' or 'rejected (see problems.csv)'
+    file: str
+    items: tuple[ItemResult, ...]
+
+    @property
+    def score(self) -> float:
+        return float(sum(i.points for i in self.items))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(i.question.points for i in self.items))
+
+
+def grade(
+    key: AssignmentKey, handins: list[Handin], rejected: list[Rejected]
+) -> list[StudentResult]:
+    """One result per roster student, in roster order."""
+    by_student = {h.student_id: h for h in handins}
+    rejected_ids = {r.student_id for r in rejected if r.student_id is not None}
+    results = []
+    for version in key.versions:
+        sid = version.student.student_id
+        handin = by_student.get(sid)
+        items = []
+        for q in key.questions_of(version):
+            answer = None if handin is None else handin.answers.get(q.id)
+            if answer is None:
+                items.append(ItemResult(q, None, False, 0.0, "Not answered."))
+                continue
+            outcome = check(q, answer)
+            items.append(
+                ItemResult(q, outcome.answer, outcome.correct, outcome.points, outcome.feedback)
+            )
+        if handin is not None:
+            status = "graded"
+        elif sid in rejected_ids:
+            status = "rejected (see problems.csv)"
+        else:
+            status = "no hand-in"
+        results.append(
+            StudentResult(version.student, status, handin.name if handin else "", tuple(items))
+        )
+    return results
+
+
+def describe(q: Question, answer: Any) -> str:
+    """An answer in words: choice letters and texts, filled words, or the number."""
+    if answer is None:
+        return "(no answer)"
+    if q.type in ("single", "multiple"):
+        chosen = [answer] if q.type == "single" else list(answer)
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        parts = [
+            f"{letters[i]}. {c.text} [{c.id}]" for i, c in enumerate(q.choices) if c.id in chosen
+        ]
+        return "; ".join(parts)
+    if q.type == "fill_blank":
+        return "; ".join(f"{name}: {word}" for name, word in answer.items())
+    return f"{answer:g}"
+
+
+def grades_csv(key: AssignmentKey, results: list[StudentResult]) -> str:
+    ids = list(key.questions)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["student_id", "name", "email", "status", "score", "max_score", "percent", "file", *ids]
+    )
+    for r in results:
+        points = {i.question.id: format_points(i.points) for i in r.items}
+        percent = 100 * r.score / r.max_score if r.max_score else 0.0
+        writer.writerow(
+            [
+                r.student.student_id,
+                r.student.name,
+                r.student.email,
+                r.status,
+                format_points(r.score),
+                format_points(r.max_score),
+                f"{percent:.1f}",
+                r.file,
+                *(points.get(qid, "") for qid in ids),
+            ]
+        )
+    return out.getvalue()
+
+
+def feedback_markdown(key: AssignmentKey, r: StudentResult) -> str:
+    s = r.student
+    lines = [f"# {key.assignment}: feedback for {s.name} ({s.student_id})", ""]
+    if r.status != "graded":
+        lines += [f"No graded hand-in ({r.status}).", ""]
+    lines += [f"**Score: {format_points(r.score)} / {format_points(r.max_score)}**", ""]
+    for number, item in enumerate(r.items, start=1):
+        q = item.question
+        mark = "correct" if item.correct else "not correct"
+        lines += [
+            f"## Question {number} ({format_points(item.points)} / "
+            f"{format_points(q.points)}, {mark})",
+            "",
+            q.stem,
+            "",
+            f"- Your answer: {describe(q, item.answer)}",
+            f"- Correct answer: {answer_text(q)}",
+            f"- Feedback: {item.feedback}",
+            f"- Explanation: {q.explanation}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _answer_key(answer: Any) -> str:
+    return json.dumps(answer, sort_keys=True, ensure_ascii=False)
+
+
+def item_rows(key: AssignmentKey, results: list[StudentResult]) -> list[dict[str, Any]]:
+    """Per question: how many were graded, answered, correct, and the most chosen wrong answer."""
+    rows = []
+    for qid, q in key.questions.items():
+        graded = [
+            i for r in results if r.status == "graded" for i in r.items if i.question.id == qid
+        ]
+        answered = [i for i in graded if i.answer is not None]
+        correct = [i for i in graded if i.correct]
+        wrong = Counter(_answer_key(i.answer) for i in answered if not i.correct)
+        top, count = ("", 0)
+        if wrong:
+            # Most common; ties broken by the answer's text so the output is stable.
+            top, count = min(wrong.items(), key=lambda kv: (-kv[1], kv[0]))
+        rows.append(
+            {
+                "question_id": qid,
+                "type": q.type,
+                "points": format_points(q.points),
+                "assigned": sum(qid in v.question_ids for v in key.versions),
+                "graded": len(graded),
+                "answered": len(answered),
+                "correct": len(correct),
+                "share_correct": f"{len(correct) / len(graded):.3f}" if graded else "",
+                "most_chosen_wrong": describe(q, json.loads(top)) if top else "",
+                "most_chosen_wrong_count": count,
+            }
+        )
+    return rows
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write_grades(
+    out_dir: str | Path,
+    key: AssignmentKey,
+    results: list[StudentResult],
+    rejected: list[Rejected],
+) -> list[Path]:
+    """Write grades.csv, items.csv, problems.csv and feedback/<id>.md; returns their paths."""
+    out_dir = Path(out_dir)
+    (out_dir / "feedback").mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def put(path: Path, text: str) -> None:
+        path.write_text(text, encoding="utf-8", newline="")
+        written.append(path)
+
+    put(out_dir / "grades.csv", grades_csv(key, results))
+    rows = item_rows(key, results)
+    put(out_dir / "items.csv", _csv(rows, list(rows[0]) if rows else ["question_id"]))
+    put(
+        out_dir / "problems.csv",
+        _csv([{"file": r.name, "problem": r.reason} for r in rejected], ["file", "problem"]),
+    )
+    for r in results:
+        put(out_dir / "feedback" / f"{r.student.student_id}.md", feedback_markdown(key, r))
+    return written
