@@ -20,6 +20,7 @@ from typing import Any
 
 from vae_course.quiz import Question, check
 from vae_course.quiz.live import format_points
+from vae_course.quiz.validate import PLACEHOLDER
 
 from .handins import Handin, Rejected
 from .key import answer_text
@@ -126,6 +127,12 @@ def grades_csv(key: AssignmentKey, results: list[StudentResult]) -> str:
     return out.getvalue()
 
 
+def stem_markdown(q: Question) -> str:
+    """The stem with each {{blank}} shown as a numbered gap."""
+    count = iter(range(1, len(q.blanks) + 1))
+    return PLACEHOLDER.sub(lambda _m: f"____ ({next(count)})", q.stem)
+
+
 def feedback_markdown(key: AssignmentKey, r: StudentResult) -> str:
     s = r.student
     lines = [f"# {key.assignment}: feedback for {s.name} ({s.student_id})", ""]
@@ -139,7 +146,7 @@ def feedback_markdown(key: AssignmentKey, r: StudentResult) -> str:
             f"## Question {number} ({format_points(item.points)} / "
             f"{format_points(q.points)}, {mark})",
             "",
-            q.stem,
+            stem_markdown(q),
             "",
             f"- Your answer: {describe(q, item.answer)}",
             f"- Correct answer: {answer_text(q)}",
