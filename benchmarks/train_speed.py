@@ -1,8 +1,9 @@
 """Training speed of ``vae_course.training.fit`` against the standard PyTorch VAE training loop.
 
 The reference is the familiar loop of the classic PyTorch MNIST VAE example, written out below:
-a DataLoader over a torchvision-style Dataset whose ``__getitem__`` turns a uint8 PIL image into
-a tensor with ``transforms.ToTensor()``, batch 128, Adam(lr=1e-3), loss = BCE (summed) + KL.
+a DataLoader over torchvision's MNIST dataset class (its ``__getitem__`` makes a uint8 PIL image
+and ``transforms.ToTensor()`` converts it), batch 128, Adam(lr=1e-3), loss = BCE (sum) + KL.
+The digits are the offline ones, written as MNIST idx files into a temporary folder.
 ``fit`` trains ``vae_course.models.VAE()`` (the same 784-400-20 / 20-400-784 architecture,
 starting from the same weights) on the same digits. Epochs alternate in one run (reference
 epoch, fit epoch, ...) so both see the same machine load. Each epoch = one pass over the
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import struct
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
-from torchvision import transforms
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
 
 from vae_course import data, models, runtime, training
 
@@ -66,19 +69,15 @@ def reference_loss(recon_x, x, mu, logvar):
     return bce + kld
 
 
-class PILDigits(Dataset):
-    """torchvision-style: uint8 images kept as arrays, each item a PIL image through ToTensor."""
-
-    def __init__(self, pixels: np.ndarray, labels: np.ndarray):
-        self.pixels, self.labels = pixels, labels
-        self.transform = transforms.ToTensor()
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, index):
-        image = Image.fromarray(self.pixels[index])  # mode "L": 8-bit grey
-        return self.transform(image), int(self.labels[index])
+def write_idx_mnist(root: Path, split: str, pixels: np.ndarray, labels: np.ndarray) -> None:
+    """Write digits as the MNIST idx files torchvision's MNIST dataset reads (big-endian header:
+    magic number, then each dimension; then the raw bytes)."""
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    prefix = "train" if split == "train" else "t10k"
+    for name, array, magic in (("images-idx3", pixels, 0x0803), ("labels-idx1", labels, 0x0801)):
+        header = struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape)
+        (raw / f"{prefix}-{name}-ubyte").write_bytes(header + array.astype(np.uint8).tobytes())
 
 
 def reference_train_epoch(model, optimizer, loader):
@@ -138,15 +137,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vae_course_bench_") as folder:
+        run(args.epochs, Path(folder))
 
+
+def run(epochs: int, root: Path) -> None:
     runtime.seed_everything(0)
     train = data.load_mnist("train", download=False)
     test = data.load_mnist("test", download=False, verbose=False)
-    to_uint8 = lambda d: (d.images[:, 0] * 255).round().to(torch.uint8).numpy()  # noqa: E731
-    train_loader = DataLoader(
-        PILDigits(to_uint8(train), train.labels.numpy()), batch_size=128, shuffle=True
-    )
-    test_loader = DataLoader(PILDigits(to_uint8(test), test.labels.numpy()), batch_size=128)
+    # the reference reads the same digits through torchvision's own MNIST dataset class:
+    # uint8 idx files -> PIL image per item -> transforms.ToTensor()
+    for split, digits in (("train", train), ("test", test)):
+        pixels = (digits.images[:, 0] * 255).round().to(torch.uint8).numpy()
+        write_idx_mnist(root, split, pixels, digits.labels.numpy())
+    to_tensor = transforms.ToTensor()
+    train_set = datasets.MNIST(root, train=True, download=False, transform=to_tensor)
+    test_set = datasets.MNIST(root, train=False, download=False, transform=to_tensor)
+    train_loader = DataLoader(train_set, batch_size=128, shuffle=True)
+    test_loader = DataLoader(test_set, batch_size=128, shuffle=False)
 
     reference = ReferenceVAE()
     reference_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-3)
@@ -155,7 +163,7 @@ def main() -> None:
 
     print(
         f"{len(train.labels)} train / {len(test.labels)} test digits ({train.source}), "
-        f"{args.epochs} epochs each, batch 128, Adam 1e-3, torch {torch.__version__}, "
+        f"{epochs} epochs each, batch 128, Adam 1e-3, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, device cpu"
     )
     ref_seconds, ref_losses = [], []
@@ -176,7 +184,7 @@ def main() -> None:
         model,
         train.images,
         test_x=test.images,
-        epochs=args.epochs,
+        epochs=epochs,
         batch_size=128,
         lr=1e-3,
         device="cpu",

@@ -72,6 +72,7 @@ def test_warmup_and_free_bits_change_the_objective_not_the_elbo(train):
     model = models.VAE(hidden_dim=32, latent_dim=4)
     history = training.fit(model, train.images, epochs=2, warmup_epochs=2, progress=False)
     first = history.records[0]  # beta < 1 throughout: the loss undercounts the KL
+    assert 0 < history["beta"][0] < history["beta"][1] < 1
     assert first["train_loss"] < -first["train_elbo"]
     history = training.fit(model, train.images, epochs=1, free_bits=50.0, progress=False)
     assert history.final["train_loss"] > -history.final["train_elbo"]

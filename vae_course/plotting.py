@@ -125,34 +125,28 @@ def manifold(
 
 
 def training_curves(history, title: str | None = None) -> Figure:
-    """Loss per epoch (train and test) and, for VAEs, the reconstruction and KL parts.
+    """Loss per epoch (train solid, test dashed) and, for VAEs, its two parts in their own
+    panels: the reconstruction term -E_q log p(x|z) and the KL, in nats per example.
 
     ``history``: a training.History or a dict of per-epoch lists.
     """
-    get = history.__getitem__
-    keys = history.keys() if hasattr(history, "keys") else []
-    keys = list(keys)
+    keys = list(history.keys()) if hasattr(history, "keys") else []
     if "train_loss" not in keys:
         raise ValueError(f"history has no 'train_loss' column; got {keys}")
-    epochs = np.arange(1, len(get("train_loss")) + 1)
-    has_parts = "train_kl" in keys
-    fig = Figure(figsize=(9 if has_parts else 5, 3.6), layout="constrained")
-    axes = fig.subplots(1, 2 if has_parts else 1, squeeze=False)[0]
-    for split, style in (("train", "-"), ("test", "--")):
-        if f"{split}_loss" in keys:
-            axes[0].plot(epochs, get(f"{split}_loss"), style, marker="o", label=split)
-        if has_parts and f"{split}_kl" in keys:
-            recon = -np.asarray(get(f"{split}_reconstruction"))
-            axes[1].plot(epochs, recon, style, color="C0", label=f"{split} -reconstruction")
-            axes[1].plot(epochs, get(f"{split}_kl"), style, color="C3", label=f"{split} KL")
-    axes[0].set_ylabel("loss per example (nats)")
-    axes[0].set_title("Loss")
-    if has_parts:
-        axes[1].set_ylabel("nats per example")
-        axes[1].set_title("Parts of the negative ELBO")
-        axes[1].set_yscale("log")
-    for ax in axes:
+    panels = [("loss", "Loss", 1.0)]
+    if "train_kl" in keys:
+        panels += [("reconstruction", "Reconstruction term", -1.0), ("kl", "KL term", 1.0)]
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    fig = Figure(figsize=(3.6 * len(panels) + 1, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (part, name, sign) in zip(axes, panels, strict=True):
+        for split, style in (("train", "-"), ("test", "--")):
+            if f"{split}_{part}" in keys:
+                values = sign * np.asarray(history[f"{split}_{part}"], dtype=float)
+                ax.plot(epochs, values, style, marker="o", markersize=3, label=split)
+        ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.set_ylabel("nats per example")
         ax.legend()
     fig.suptitle(title or "Training curves")
     return fig

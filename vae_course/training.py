@@ -161,6 +161,8 @@ def fit(
                 sums[name] = sums.get(name, 0.0) + value.detach()
         record = {"epoch": epoch}
         record.update({f"train_{k}": float(v) / len(train_x) for k, v in sums.items()})
+        if not isinstance(model, models_module.Autoencoder):
+            record["beta"] = beta_t  # the KL weight at the end of the epoch
         if test_x is not None:
             record.update(evaluate(model, test_x, test_y, seed=seed + 2, prefix="test_"))
         record["seconds"] = time.perf_counter() - start
