@@ -121,6 +121,14 @@ def fit(
         raise ValueError(f"lr must be > 0; got {lr!r}")
     if warmup_epochs < 0:
         raise ValueError(f"warmup_epochs must be >= 0; got {warmup_epochs!r}")
+    if beta < 0 or free_bits < 0:
+        raise ValueError(
+            f"beta and free_bits must be >= 0; got beta={beta!r}, free_bits={free_bits!r}"
+        )
+    if not isinstance(model, models_module.Autoencoder | models_module.VAE):
+        raise ValueError(
+            f"model must be a vae_course Autoencoder, VAE or ConditionalVAE; got {model!r}"
+        )
     model._check_x(train_x, "train_x")
     _check_labels(model, train_x, train_y, "train_x")
     if test_x is not None:
