@@ -67,11 +67,11 @@ questions:
     tags: {topic: sampling}
   - id: syn-typed
     type: fill_blank
-    stem: "The {{first}} term and the {{second}} term."
+    stem: "The {{first}} maps $x$ to $z$; the {{second}} maps $z$ back to $x$."
     blanks:
-      first: {answers: [reconstruction, recon]}
-      second: {answers: [KL, Kullback-Leibler]}
-    explanation: "Reconstruction and KL."
+      first: {answers: [encoder, inference network]}
+      second: {answers: [decoder, generator]}
+    explanation: "Encoder, then decoder."
     points: 2
   - id: syn-number
     type: numeric
