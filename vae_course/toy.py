@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -42,6 +43,17 @@ def _as_params(x: torch.Tensor, mean, log_std) -> tuple[torch.Tensor, torch.Tens
         if value.shape != (len(x),):
             raise ValueError(f"{name} must have shape ({len(x)},), one per x; got {value.shape}")
     return mean, log_std
+
+
+@lru_cache(maxsize=8)
+def _hermite(n_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gauss-Hermite nodes and weights for E[g(t)], t ~ N(0, 1): weights sum to 1."""
+    if not isinstance(n_nodes, int) or n_nodes < 1:
+        raise ValueError(f"n_nodes must be a positive int; got {n_nodes!r}")
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)  # weight exp(-t^2 / 2)
+    return torch.as_tensor(nodes, dtype=DTYPE), torch.as_tensor(
+        weights / math.sqrt(2 * math.pi), dtype=DTYPE
+    )
 
 
 class ToyModel:
@@ -132,9 +144,7 @@ class ToyModel:
         """
         x = _as_x(x)
         mean, log_std = _as_params(x, mean, log_std)
-        nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)  # weight exp(-t^2 / 2)
-        nodes = torch.as_tensor(nodes, dtype=DTYPE)
-        weights = torch.as_tensor(weights / math.sqrt(2 * math.pi), dtype=DTYPE)  # sums to 1
+        nodes, weights = _hermite(n_nodes)
         z = mean.unsqueeze(-1) + log_std.exp().unsqueeze(-1) * nodes  # (N, n_nodes)
         entropy = 0.5 * (1 + LOG_2PI) + log_std
         return (self.log_joint(x, z) * weights).sum(-1) + entropy
