@@ -1,10 +1,11 @@
-"""The student's assignment page in headless Chromium: answer, download, and `grade` accepts it."""
+"""The students' views: the page in headless Chromium and the notebook in a kernel, graded."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from nbclient import NotebookClient
 from test_instructor_support import assign_class, cli, read_grades, right_answer, wrong_answer
 
 from vae_course.instructor.keyfile import read_key
@@ -74,3 +75,29 @@ def test_the_downloaded_file_is_a_responses_file_without_grades(page_run):
     data = json.loads((tmp / "handins" / f"responses-{sid}.json").read_text())
     assert data["format"] == "vae-course-responses" and data["student_id"] == sid
     assert all(a["correct"] is False and a["points"] == 0 for a in data["attempts"])
+
+
+def test_the_student_notebook_runs_saves_and_is_graded_when_handed_in(tmp_path):
+    """Execute a student's notebook in a kernel, answering as the student would between the
+    quiz cell and the save cell; the executed notebook itself is the hand-in."""
+    handout, key_path, _ = assign_class(tmp_path)
+    key = read_key(key_path)
+    version = key.versions[1]
+    sid = version.student.student_id
+    questions = key.questions_of(version)
+    nb = nbformat.read(handout / f"{sid}.ipynb", as_version=4)
+    answers = {q.id: right_answer(q, 0) for q in questions[:3]}
+    answers.update({q.id: wrong_answer(q) for q in questions[3:]})
+    lines = [f"quiz.set_answer({qid!r}, {answer!r})" for qid, answer in answers.items()]
+    nb.cells.insert(3, nbformat.v4.new_code_cell("\n".join(lines)))
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(handout)}}
+    ).execute()
+    assert (handout / f"responses-{sid}.json").is_file()
+    (tmp_path / "handins").mkdir()
+    nbformat.write(nb, tmp_path / "handins" / f"{sid}.ipynb")
+    result = cli("grade", "handins", "--key", str(key_path), "--out", "grades", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    row = read_grades(tmp_path / "grades/grades.csv")[sid]
+    assert row["status"] == "graded" and row["file"] == f"{sid}.ipynb"
+    assert float(row["score"]) == pytest.approx(sum(q.points for q in questions[:3]))

@@ -84,7 +84,7 @@ def student_notebook(
         _cell("markdown", save, f"{assignment}/{student_id}/save-text"),
         _cell(
             "code",
-            f'quiz.save_responses("{file_name}", student_id="{student_id}")',
+            f'saved = quiz.save_responses("{file_name}", student_id="{student_id}")',
             f"{assignment}/{student_id}/save",
         ),
     ]
