@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 from nbclient import NotebookClient
 from test_instructor_support import assign_class, cli, read_grades, right_answer, wrong_answer
