@@ -94,3 +94,13 @@ def test_gpu_chapters_ask_colab_for_a_gpu_and_say_how(notebook):
         assert "Change runtime type" in text, "GPU chapters tell the learner how to switch"
     else:
         assert "accelerator" not in meta
+
+
+def test_package_homepage_is_the_repository_of_the_book():
+    """The package's metadata (used by the instructor tool's notebooks) names the same repository."""
+    import tomllib
+
+    from paths import ROOT
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Homepage"] == book_config()["repository"]["url"]
