@@ -156,3 +156,17 @@ def test_non_json_or_non_object_is_refused(tmp_path, text):
 def test_missing_file(tmp_path):
     with pytest.raises(quiz.ResponsesError, match="file not found"):
         quiz.load_responses(tmp_path / "absent.json")
+
+
+def test_load_refuses_deep_nesting_and_huge_files(tmp_path):
+    from vae_course.quiz import load_responses
+    from vae_course.quiz.responses import MAX_BYTES, ResponsesError
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ResponsesError, match="deep.json"):
+        load_responses(deep)
+    huge = tmp_path / "huge.json"
+    huge.write_text(" " * (MAX_BYTES + 1))
+    with pytest.raises(ResponsesError, match=r"huge.json: \d+ bytes"):
+        load_responses(huge)

@@ -130,16 +130,25 @@ def write_json_atomic(path: str | Path, document: dict[str, Any]) -> Path:
     return path
 
 
+# A quiz of a few dozen questions with many retries stays far below this.
+MAX_BYTES = 1024 * 1024
+
+
 def load_responses(path: str | Path) -> SavedResponses:
     """Read a responses file; ResponsesError names the file and the field of any problem."""
     path = Path(path)
     name = path.name
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ResponsesError(f"{name}: {size} bytes; a responses file is at most {MAX_BYTES}")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ResponsesError(f"{path}: file not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResponsesError(f"{name}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ResponsesError(f"{name}: not a responses file (JSON nested too deeply)") from None
 
     def fail(field_name: str, message: str) -> ResponsesError:
         return ResponsesError(f"{name}: field {field_name!r}: {message}")
