@@ -11,7 +11,7 @@ training digits plus the test loss (per example, nats, one posterior sample per 
 
 Also measured: decode latency for one latent vector and for a 16 x 16 grid of them.
 
-Run: python benchmarks/train_speed.py [--epochs 10]
+Run: python benchmarks/train_speed.py [--epochs 10] [--threads N]
 """
 
 from __future__ import annotations
@@ -136,7 +136,16 @@ def decode_latency(model: models.VAE, n_latents: int, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch intra-op threads for both loops (default: torch's own choice); "
+        "1 gives steadier figures on a machine shared with other jobs",
+    )
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="vae_course_bench_") as folder:
         run(args.epochs, Path(folder))
 
