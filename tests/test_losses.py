@@ -157,6 +157,11 @@ def test_iwae_rejects_bad_k(trained, digits, k):
         losses.iwae_bound(trained, digits[:2], k)
 
 
+def test_elbo_needs_a_vae(digits):
+    with pytest.raises(ValueError, match="model must be a VAE or ConditionalVAE; got Autoencoder"):
+        losses.elbo(models.Autoencoder(), digits[:2])
+
+
 def test_elbo_and_iwae_work_for_a_conditional_vae(digits):
     model = models.ConditionalVAE(hidden_dim=32, latent_dim=3)
     y = torch.arange(8) % 10

@@ -108,6 +108,8 @@ class ELBOTerms:
 
 
 def _encode(model, x, y):
+    if not hasattr(model, "log_likelihood"):
+        raise ValueError(f"model must be a VAE or ConditionalVAE; got {type(model).__name__}")
     return model.encode(x, y) if getattr(model, "conditional", False) else model.encode(x)
 
 
