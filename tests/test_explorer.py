@@ -53,6 +53,16 @@ def test_slerp_point_between_grid_points_keeps_the_linear_norm():
         assert abs(angle - t * np.pi / 2) < 1e-5  # constant angular speed
 
 
+def test_slerp_falls_back_to_lerp_like_the_library():
+    """Parallel vectors (no great circle) and a zero endpoint: both give the straight line."""
+    z = torch.tensor([1.0, 2.0, -1.0])
+    for z0, z1 in ((z, 3 * z), (torch.zeros(3), z)):
+        expected = latent.slerp(z0, z1, 5)
+        got = torch.stack([path_point(z0, z1, t, "slerp") for t in np.linspace(0, 1, 5)])
+        torch.testing.assert_close(got, expected)
+        torch.testing.assert_close(got, latent.lerp(z0, z1, 5))
+
+
 def test_path_point_rejects_opposite_directions_and_unknown_methods():
     z = torch.tensor([1.0, 2.0])
     with pytest.raises(ValueError, match="opposite"):

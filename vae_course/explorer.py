@@ -112,30 +112,33 @@ def _data_uri(png: bytes) -> str:
 
 
 def path_point(
-    z0: torch.Tensor, z1: torch.Tensor, t: float, method: str = "slerp", eps: float = 1e-6
+    z0: torch.Tensor, z1: torch.Tensor, t: float, method: str = "slerp", eps: float = 1e-4
 ) -> torch.Tensor:
     """The point at fraction ``t`` of the way from z0 to z1 (each (d,)): (d,).
 
     The same paths as ``latent.lerp`` and ``latent.slerp`` (which give them at evenly spaced
     grid points), at any t, so that a live slider can move continuously. slerp: the direction
-    turns along the great circle while the norm changes linearly; near-parallel directions or a
-    zero vector fall back to lerp, as in ``latent.slerp``.
+    turns along the great circle while the norm changes linearly; directions less than ``eps``
+    radians apart or a zero vector fall back to lerp, as in ``latent.slerp``.
     """
     if method not in METHODS:
         raise ValueError(f"method must be 'lerp' or 'slerp'; got {method!r}")
+    slerp(z0, z1, 2)  # the library's checks: shapes, opposite directions
+    if t == 0 or t == 1:
+        return (z0 if t == 0 else z1).clone()
     straight = (1 - t) * z0 + t * z1
     if method == "lerp":
         return straight
-    slerp(z0, z1, 2)  # the library's checks: shapes, opposite directions
-    n0, n1 = z0.norm(), z1.norm()
-    if n0 < eps or n1 < eps:
+    a, b = z0.double(), z1.double()
+    n0, n1 = a.norm(), b.norm()
+    if n0 == 0 or n1 == 0:
         return straight
-    u0, u1 = z0 / n0, z1 / n1
-    omega = torch.arccos(torch.clamp(torch.dot(u0, u1), -1.0, 1.0))
-    if torch.sin(omega) < eps:
+    u0, u1 = a / n0, b / n1
+    omega = 2 * torch.atan2((u0 - u1).norm(), (u0 + u1).norm())
+    if omega < eps:
         return straight
-    direction = (torch.sin((1 - t) * omega) * u0 + torch.sin(t * omega) * u1) / torch.sin(omega)
-    return ((1 - t) * n0 + t * n1) * direction
+    direction = (math.sin((1 - t) * omega) * u0 + math.sin(t * omega) * u1) / torch.sin(omega)
+    return (((1 - t) * n0 + t * n1) * direction).to(z0.dtype)
 
 
 class LatentExplorer:
