@@ -31,8 +31,8 @@ test: install chromium
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check vae_course tests benchmarks scripts
-	$(BIN)/ruff format --check vae_course tests benchmarks scripts
+	$(BIN)/ruff check vae_course tests benchmarks scripts book/_ext
+	$(BIN)/ruff format --check vae_course tests benchmarks scripts book/_ext
 
 clean:
 	rm -rf _build build dist *.egg-info
