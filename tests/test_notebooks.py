@@ -43,7 +43,6 @@ def standalone_env(site: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env["PYTHONPATH"] = str(site)
     env["VAE_COURSE_MODE"] = "quick"
-    env["MPLBACKEND"] = "Agg"
     return env
 
 
