@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from vae_course import data, fit_objective, hierarchical
@@ -77,3 +78,15 @@ def test_training_improves_the_elbo_and_samples_are_images():
     images = model.sample(torch.zeros(3, 2), generator=torch.Generator().manual_seed(0))
     assert images.shape == (3, 1, 28, 28)
     assert 0 <= float(images.min()) and float(images.max()) <= 1
+
+
+def test_chunked_bound_agrees_with_one_chunk_and_checks_k():
+    torch.manual_seed(0)
+    model = hierarchical.HierarchicalVAE(hidden_dim=32, z1_dim=6, z2_dim=3, top_hidden=8)
+    x = data.load_mnist("test", limit=16, download=False, verbose=False).images
+    whole = model.iwae_bound(x, 400, torch.Generator().manual_seed(1), chunk_size=400)
+    chunked = model.iwae_bound(x, 400, torch.Generator().manual_seed(2), chunk_size=7)
+    assert whole.shape == chunked.shape == (16,)
+    assert (whole - chunked).abs().mean() < 0.5  # two estimates of one bound, different noise
+    with pytest.raises(ValueError, match="k must be an int >= 1"):
+        model.iwae_bound(x, 0)

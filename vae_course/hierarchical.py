@@ -78,11 +78,20 @@ class HierarchicalVAE(nn.Module):
         return {"loss": -terms["log_w"], "kl_z1": terms["kl_z1"], "kl_z2": terms["kl_z2"]}
 
     @torch.no_grad()
-    def iwae_bound(self, x: torch.Tensor, k: int, generator=None) -> torch.Tensor:
-        """k-sample importance-weighted bound on log p(x): (N,), computed on the model's device."""
+    def iwae_bound(
+        self, x: torch.Tensor, k: int, generator=None, chunk_size: int | None = None
+    ) -> torch.Tensor:
+        """k-sample importance-weighted bound on log p(x): (N,), computed on the model's device,
+        ``chunk_size`` samples at a time (default: about 16,384 decoded images per chunk)."""
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be an int >= 1; got {k!r}")
+        chunk_size = chunk_size or max(1, 16384 // max(1, len(x)))
         device = self.decoder[0].weight.device
-        log_w = self.log_weights(x.to(device), k, generator)["log_w"]
-        return (torch.logsumexp(log_w, 0) - math.log(k)).to(x.device)
+        parts = [
+            torch.logsumexp(self.log_weights(x.to(device), s, generator)["log_w"], 0)
+            for s in [min(chunk_size, k - start) for start in range(0, k, chunk_size)]
+        ]
+        return (torch.logsumexp(torch.stack(parts), 0) - math.log(k)).to(x.device)
 
     @torch.no_grad()
     def sample(self, z2: torch.Tensor, generator=None) -> torch.Tensor:
