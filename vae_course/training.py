@@ -182,7 +182,7 @@ def fit(
     return history
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def evaluate(
     model, x: torch.Tensor, y: torch.Tensor | None = None, *, seed: int = 0, prefix: str = ""
 ) -> dict[str, float]:
@@ -192,16 +192,16 @@ def evaluate(
     model.eval()
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(seed)
-    sums: dict[str, float] = {}
+    sums: dict[str, torch.Tensor] = {}
     tensors = (x,) if y is None else (x, y)
-    for batch in batches(*tensors, batch_size=1000, shuffle=False):
+    for batch in batches(*tensors, batch_size=500, shuffle=False):
         xb = batch[0].to(device)
         yb = batch[1].to(device) if len(batch) > 1 else None
         _, parts = _batch_terms(model, xb, yb, generator, 1.0, 0.0)
         for name, value in parts.items():
-            sums[name] = sums.get(name, 0.0) + float(value)
+            sums[name] = sums.get(name, 0.0) + value
     model.train(was_training)
-    return {f"{prefix}{k}": v / len(x) for k, v in sums.items()}
+    return {f"{prefix}{k}": float(v) / len(x) for k, v in sums.items()}
 
 
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike) -> None:
