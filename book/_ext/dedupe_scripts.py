@@ -22,10 +22,11 @@ def _dedupe(app, pagename, templatename, context, doctree):
         if key not in seen:
             seen.add(key)
             kept.append(script)
-    context["script_files"] = kept
+    # In place: extensions that run later (sphinx.ext.mathjax) add to this same list.
+    scripts[:] = kept
 
 
 def setup(app):
-    # Early: html-page-context stops at the first handler that returns a template name.
-    app.connect("html-page-context", _dedupe, priority=100)
+    # Late, after every extension has added its scripts for the page.
+    app.connect("html-page-context", _dedupe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
