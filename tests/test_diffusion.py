@@ -91,3 +91,10 @@ def test_frechet_distance_closed_forms():
     assert abs(diffusion.frechet_distance(a, scaled) - expected) < 0.02
     with pytest.raises(ValueError, match="must be \\(N, d\\) and \\(M, d\\)"):
         diffusion.frechet_distance(a, torch.randn(10, 2))
+
+
+def test_sizes_must_be_positive_ints():
+    with pytest.raises(ValueError, match="steps must be a positive int"):
+        diffusion.LatentDiffusion(dim=2, steps=0)
+    with pytest.raises(ValueError, match="dim must be a positive int"):
+        diffusion.LatentDiffusion(dim=-1)

@@ -90,3 +90,8 @@ def test_chunked_bound_agrees_with_one_chunk_and_checks_k():
     assert (whole - chunked).abs().mean() < 0.5  # two estimates of one bound, different noise
     with pytest.raises(ValueError, match="k must be an int >= 1"):
         model.iwae_bound(x, 0)
+
+
+def test_sizes_must_be_positive_ints():
+    with pytest.raises(ValueError, match="z2_dim must be a positive int"):
+        hierarchical.HierarchicalVAE(z2_dim=0)

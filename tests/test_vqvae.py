@@ -106,3 +106,8 @@ def test_objective_dict_without_loss_is_refused():
             epochs=1,
             progress=False,
         )
+
+
+def test_sizes_must_be_positive_ints():
+    with pytest.raises(ValueError, match="n_codes must be a positive int"):
+        vqvae.VQVAE(n_codes=0)

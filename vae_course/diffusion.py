@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from .models import standard_normal
+from .models import _positive, standard_normal
 
 
 def linear_betas(steps: int, first: float = 1e-4, last: float = 0.02) -> torch.Tensor:
@@ -36,6 +36,8 @@ class LatentDiffusion(nn.Module):
 
     def __init__(self, dim: int, steps: int = 100, hidden_dim: int = 256):
         super().__init__()
+        for name, value in dict(dim=dim, steps=steps, hidden_dim=hidden_dim).items():
+            _positive(name, value)
         self.dim, self.steps = dim, steps
         betas = linear_betas(steps)
         self.register_buffer("betas", betas)

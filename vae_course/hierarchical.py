@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from .losses import bernoulli_log_likelihood
-from .models import standard_normal
+from .models import _positive, standard_normal
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -40,8 +40,14 @@ class GaussianLayer(nn.Module):
 class HierarchicalVAE(nn.Module):
     """Two latent layers: z1_dim units under z2_dim units. Images (N, 1, 28, 28) in [0, 1]."""
 
-    def __init__(self, hidden_dim: int = 256, z1_dim: int = 16, z2_dim: int = 4, top_hidden=64):
+    def __init__(
+        self, hidden_dim: int = 256, z1_dim: int = 16, z2_dim: int = 4, top_hidden: int = 64
+    ):
         super().__init__()
+        for name, value in dict(
+            hidden_dim=hidden_dim, z1_dim=z1_dim, z2_dim=z2_dim, top_hidden=top_hidden
+        ).items():
+            _positive(name, value)
         self.z1_dim, self.z2_dim = z1_dim, z2_dim
         self.q_z1 = GaussianLayer(784, hidden_dim, z1_dim)  # q(z1 | x)
         self.q_z2 = GaussianLayer(z1_dim, top_hidden, z2_dim)  # q(z2 | z1)

@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .models import _positive
+
 
 class VectorQuantizer(nn.Module):
     """Nearest-neighbour lookup in a codebook of n_codes vectors of size code_dim.
@@ -72,8 +74,14 @@ class VectorQuantizer(nn.Module):
 class VQVAE(nn.Module):
     """MLP encoder -> n_slots discrete codes out of n_codes -> MLP decoder (Bernoulli logits)."""
 
-    def __init__(self, n_slots: int = 16, code_dim: int = 4, n_codes: int = 32, hidden_dim=256):
+    def __init__(
+        self, n_slots: int = 16, code_dim: int = 4, n_codes: int = 32, hidden_dim: int = 256
+    ):
         super().__init__()
+        for name, value in dict(
+            n_slots=n_slots, code_dim=code_dim, n_codes=n_codes, hidden_dim=hidden_dim
+        ).items():
+            _positive(name, value)
         self.n_slots, self.code_dim = n_slots, code_dim
         self.encoder = nn.Sequential(
             nn.Flatten(),
