@@ -174,9 +174,14 @@ def fill_by_mouse(form, entry: dict) -> None:
 
 
 def fill_by_keyboard(page, form, entry: dict) -> None:
-    """Only Tab, arrows, Space, typing and Enter: no clicks."""
+    """Only Tab, arrows, Space, typing and Enter: no clicks.
+
+    A book page has dozens of links before its quiz, so the reader's position is first put on
+    the question's form (as after scrolling to it); everything after that is keystrokes.
+    """
     keyboard = page.keyboard
     form_id = form.get_attribute("id")
+    form.evaluate("f => { f.tabIndex = -1; f.focus(); }")
     if "choices" in entry:
         inputs = form.locator("input").all()
         kind = inputs[0].get_attribute("type")
