@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from .latent import slerp
-from .quiz.display import WIDGET_VIEW, widget_mimebundle
+from .mimebundle import dual_view_bundle
 
 METHODS = ("lerp", "slerp")
 
@@ -457,15 +457,7 @@ class LatentExplorer:
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.to_html()}
-        view = widget_mimebundle(self.widget).get(WIDGET_VIEW)
-        if view is not None:
-            bundle[WIDGET_VIEW] = view
-        if include:
-            bundle = {k: v for k, v in bundle.items() if k in include}
-        if exclude:
-            bundle = {k: v for k, v in bundle.items() if k not in exclude}
-        return bundle
+        return dual_view_bundle(repr(self), self.to_html(), self.widget, include, exclude)
 
 
 def _check_steps(steps: int) -> None:

@@ -21,9 +21,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from vae_course.mimebundle import widget_mimebundle
 from vae_course.quiz import Attempt, IncompleteAnswer, Question
 from vae_course.quiz.checking import canonical_answer
-from vae_course.quiz.display import widget_mimebundle
 from vae_course.quiz.live import points_label
 from vae_course.quiz.render import markdown_to_html, markdown_to_text
 from vae_course.quiz.responses import offer_download, responses_document, write_json_atomic

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..mimebundle import WIDGET_VIEW, dual_view_bundle, widget_mimebundle  # noqa: F401 (re-exported)
 from .bank import select_questions
 from .checking import Outcome, check
 from .live import LiveQuiz, score_text
@@ -20,7 +21,6 @@ from .responses import Responses, offer_download, responses_document, write_json
 from .schema import Question
 from .static import render_static
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Quizzes shown in this kernel are remembered on the IPython shell object (one per kernel), not
 # in a module global, so save_responses() can find them.
 _SHELL_ATTRIBUTE = "_vae_course_quizzes"
@@ -36,27 +36,6 @@ def shuffle_choices(question: Question, seed: int) -> Question:
     order = iter(free)
     choices = tuple(c if c.pinned else next(order) for c in question.choices)
     return replace(question, choices=choices)
-
-
-def widget_mimebundle(widget: Any) -> dict[str, Any]:
-    """The display bundle of an ipywidget, for ipywidgets 8 and 7.
-
-    ipywidgets 8 widgets have ``_repr_mimebundle_`` (set to None once the widget is closed).
-    ipywidgets 7 widgets only have ``_ipython_display_``, which publishes this same bundle
-    itself; here it is built from ``model_id`` and the display callbacks are run as 7 does.
-    """
-    method = getattr(type(widget), "_repr_mimebundle_", None)
-    if method is not None:
-        if getattr(widget, "_repr_mimebundle_", None) is None:  # closed (ipywidgets 8)
-            return {}
-        return dict(widget._repr_mimebundle_() or {})
-    if getattr(widget, "_view_name", None) is None or getattr(widget, "comm", None) is None:
-        return {}
-    bundle = {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
-    handle_displayed = getattr(widget, "_handle_displayed", None)
-    if handle_displayed is not None:
-        handle_displayed()
-    return bundle
 
 
 class Quiz:
@@ -118,15 +97,7 @@ class Quiz:
         return render_static(self.title, self.questions, **kwargs)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self.to_html()}
-        view = widget_mimebundle(self.widget).get(WIDGET_VIEW)
-        if view is not None:
-            bundle[WIDGET_VIEW] = view
-        if include:
-            bundle = {k: v for k, v in bundle.items() if k in include}
-        if exclude:
-            bundle = {k: v for k, v in bundle.items() if k not in exclude}
-        return bundle
+        return dual_view_bundle(repr(self), self.to_html(), self.widget, include, exclude)
 
 
 def kernel_quizzes() -> list[Quiz] | None:
