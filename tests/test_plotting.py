@@ -3,6 +3,7 @@
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -78,6 +79,10 @@ def test_image_grid_tiles_every_image(digits):
     mosaic = fig.axes[0].get_images()[0].get_array()
     assert mosaic.shape == (3 * 30 + 2, 4 * 30 + 2)  # 3 rows of 4, 28 px + 2 px padding
     assert fig.axes[0].get_title() == "10 images"
+    # Each tile is its image; the gaps are a light grey (gray_r draws 1 as black ink).
+    assert np.allclose(mosaic[2:30, 32:60], digits.images[1, 0].numpy())
+    gaps = np.asarray(mosaic)[:2, :]
+    assert np.all(gaps == gaps.flat[0]) and 0.0 < gaps.flat[0] < 0.5
 
 
 def test_manifold_decodes_the_quantile_grid(model):

@@ -25,11 +25,16 @@ def _as_images(images, name: str = "images") -> np.ndarray:
     return array.astype(np.float32)
 
 
+# Ink is 1 and drawn black with the gray_r colormap, so the gaps between tiles get a light grey:
+# separate cells, without the heavy black frames a padding of 1 would draw.
+PAD_VALUE = 0.15
+
+
 def _tile(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
-    """(N, H, W) -> one (rows*(H+pad)+pad, nrow*(W+pad)+pad) mosaic, padding at 1 (white)."""
+    """(N, H, W) -> one (rows*(H+pad)+pad, nrow*(W+pad)+pad) mosaic, gaps at PAD_VALUE."""
     n, h, w = images.shape
     rows = -(-n // nrow)
-    canvas = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.float32)
+    canvas = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad), PAD_VALUE, np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, nrow)
         canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) :][:, :w] = image
