@@ -202,9 +202,15 @@ def run(epochs: int, root: Path) -> None:
     )
     fit_seconds = history["seconds"]
     ref_median, fit_median = statistics.median(ref_seconds), statistics.median(fit_seconds)
+    # the fastest epoch is the one least disturbed by other jobs on a shared machine
+    ref_best, fit_best = min(ref_seconds), min(fit_seconds)
     print()
-    print(f"seconds per epoch (median): reference {ref_median:.3f}, fit {fit_median:.3f}")
-    print(f"speed-up of fit over the reference loop: {ref_median / fit_median:.2f}x (goal >= 3x)")
+    print(f"seconds per epoch, median: reference {ref_median:.3f}, fit {fit_median:.3f}")
+    print(f"seconds per epoch, fastest: reference {ref_best:.3f}, fit {fit_best:.3f}")
+    print(
+        f"speed-up of fit over the reference loop: {ref_median / fit_median:.2f}x by medians, "
+        f"{ref_best / fit_best:.2f}x by fastest epochs (goal >= 3x)"
+    )
     print(
         f"final test loss per example (nats): reference {ref_losses[-1]:.2f}, "
         f"fit {history.final['test_loss']:.2f} "
