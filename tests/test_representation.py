@@ -110,3 +110,39 @@ def test_principal_angles_resolve_tiny_angles():
 def test_principal_angles_names_mismatched_rows():
     with pytest.raises(ValueError, match="same number of rows"):
         representation.principal_angles(np.ones((4, 2)), np.ones((5, 2)))
+
+
+def test_softmax_classifier_matches_scikit_learn_logistic_regression():
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = clusters(n_per_class=20, n_classes=3, width=6)
+    x = x / 100 + torch.randn(x.shape, generator=torch.Generator().manual_seed(2))  # overlapping
+    l2 = 0.05
+    ours = representation.SoftmaxClassifier(x, y, l2=l2, max_iter=500)
+    theirs = LogisticRegression(C=1 / (len(x) * l2), max_iter=10_000, tol=1e-12).fit(
+        x.numpy(), y.numpy()
+    )
+    np.testing.assert_allclose(
+        ours.predict_proba(x).numpy(), theirs.predict_proba(x.numpy()), atol=2e-3
+    )
+
+
+def test_softmax_classifier_probabilities_and_accuracy():
+    x, y = clusters()
+    classifier = representation.SoftmaxClassifier(x, y)
+    probs = classifier.predict_proba(x)
+    assert probs.shape == (len(x), 4)
+    torch.testing.assert_close(probs.sum(1), torch.ones(len(x)))
+    assert classifier.accuracy(x, y) == 1.0
+    assert classifier.accuracy(x, (y + 1) % 4) == 0.0
+
+
+def test_softmax_classifier_names_bad_arguments():
+    x, y = clusters()
+    with pytest.raises(ValueError, match="labels"):
+        representation.SoftmaxClassifier(x, y[:-1])
+    with pytest.raises(ValueError, match="l2"):
+        representation.SoftmaxClassifier(x, y, l2=-1.0)
+    classifier = representation.SoftmaxClassifier(x, y)
+    with pytest.raises(ValueError, match="width"):
+        classifier.predict_proba(x[:, :2])

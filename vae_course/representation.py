@@ -107,3 +107,65 @@ def principal_angles(a, b) -> np.ndarray:
     if len(a) != len(b):
         raise ValueError(f"a and b must have the same number of rows; got {len(a)} and {len(b)}")
     return np.sort(np.degrees(subspace_angles(a, b)))
+
+
+class SoftmaxClassifier:
+    """Multinomial logistic regression on flattened features (a simple, fast digit classifier).
+
+    Fitted by full-batch L-BFGS on the mean cross-entropy plus ``l2 / 2 * ||W||^2`` (bias not
+    penalized): a convex problem, so the result does not depend on the start. Equivalent to
+    scikit-learn's ``LogisticRegression(C=1 / (N * l2))``, at a fraction of its time for
+    MNIST-sized inputs.
+    """
+
+    def __init__(self, features, labels, *, l2: float = 1e-4, max_iter: int = 200):
+        x = torch.as_tensor(as_matrix(features), dtype=torch.float64)
+        y = torch.as_tensor(_as_labels(labels, len(x), "labels")).long()
+        if y.min() < 0:
+            raise ValueError(f"labels must be non-negative class indices; got min {int(y.min())}")
+        if not l2 >= 0:
+            raise ValueError(f"l2 must be >= 0; got {l2!r}")
+        if not isinstance(max_iter, int) or max_iter < 1:
+            raise ValueError(f"max_iter must be a positive int; got {max_iter!r}")
+        self.n_classes = int(y.max()) + 1
+        self.weight = torch.zeros(
+            x.shape[1], self.n_classes, dtype=torch.float64, requires_grad=True
+        )
+        self.bias = torch.zeros(self.n_classes, dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.LBFGS(
+            [self.weight, self.bias],
+            max_iter=max_iter,
+            tolerance_grad=1e-9,
+            tolerance_change=1e-12,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+        )
+
+        def closure():
+            optimizer.zero_grad()
+            logits = x @ self.weight + self.bias  # (N, C)
+            loss = torch.nn.functional.cross_entropy(logits, y)
+            loss = loss + 0.5 * l2 * self.weight.pow(2).sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        self.weight.requires_grad_(False)
+        self.bias.requires_grad_(False)
+
+    @torch.no_grad()
+    def predict_proba(self, features) -> torch.Tensor:
+        """Class probabilities (M, n_classes) float32 for features (M, ...)."""
+        x = torch.as_tensor(as_matrix(features), dtype=torch.float64)
+        if x.shape[1] != self.weight.shape[0]:
+            raise ValueError(
+                f"features must have width {self.weight.shape[0]} like the training features; "
+                f"got {x.shape[1]}"
+            )
+        return torch.softmax(x @ self.weight + self.bias, dim=1).float()
+
+    def accuracy(self, features, labels) -> float:
+        """Fraction of rows of ``features`` (M, ...) whose most probable class is the label."""
+        probs = self.predict_proba(features)
+        y = torch.as_tensor(_as_labels(labels, len(probs), "labels"))
+        return float((probs.argmax(1) == y).double().mean())
