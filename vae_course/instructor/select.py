@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vae_course.quiz import BankError, BankFile, Question, read_bank, read_bank_file
+from vae_course.quiz.bank import check_unique_ids
 
 TAG_KEYS = ("chapter", "topic", "difficulty")
 
@@ -35,8 +36,7 @@ def read_extra(paths: Iterable[str | Path]) -> list[BankFile]:
 
 
 def check_unique(files: Sequence[BankFile]) -> None:
-    """BankError naming both files when an id or a chapter is defined twice."""
-    owner: dict[str, str] = {}
+    """BankError naming both files when a chapter or a question id is defined twice."""
     chapters: dict[str, str] = {}
     for bank_file in files:
         if bank_file.chapter in chapters:
@@ -46,15 +46,7 @@ def check_unique(files: Sequence[BankFile]) -> None:
                 field="chapter",
             )
         chapters[bank_file.chapter] = bank_file.source
-        for q in bank_file.questions:
-            if q.id in owner:
-                raise BankError(
-                    f"duplicate id: also defined in {owner[q.id]}",
-                    file=bank_file.source,
-                    question_id=q.id,
-                    field="id",
-                )
-            owner[q.id] = bank_file.source
+    check_unique_ids(files)
 
 
 def load_all(extra: Iterable[str | Path] = ()) -> list[BankFile]:

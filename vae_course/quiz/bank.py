@@ -100,6 +100,12 @@ def read_bank(
     """Bank files of the given chapter stems (all when None), with ids checked across files."""
     root = Path(directory) if directory is not None else BANK_DIR
     files = [read_bank_file(path) for _, path in _resolve_chapters(chapters, root)]
+    check_unique_ids(files)
+    return files
+
+
+def check_unique_ids(files: Sequence[BankFile]) -> None:
+    """BankError naming both files when a question id is defined in more than one place."""
     owner: dict[str, str] = {}
     for bank_file in files:
         for question in bank_file.questions:
@@ -111,7 +117,6 @@ def read_bank(
                     field="id",
                 )
             owner[question.id] = bank_file.source
-    return files
 
 
 def load_bank(
