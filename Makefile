@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test install chromium lint clean
+.PHONY: book test check install chromium lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ chromium:
 
 test: install chromium
 	$(BIN)/pytest
+
+# Everyday work: the unit tests only (no notebooks, no book build, no browser).
+check: install
+	$(BIN)/pytest -m unit
 
 lint: install
 	$(BIN)/ruff check vae_course tests benchmarks scripts book/_ext

@@ -1,8 +1,14 @@
-"""Shared fixtures: notebook timings reported at the end of the run."""
+"""Shared fixtures: notebook timings reported at the end of the run, and one marker per kind of
+test, taken from the folder a test lives in (tests/unit, tests/notebooks, tests/browser,
+tests/instructor), so `pytest -m unit` runs the quick everyday checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+KINDS = ("unit", "notebooks", "browser", "instructor")
 
 # Wall-clock seconds per notebook, filled by the notebook tests, printed in the summary.
 NOTEBOOK_SECONDS: dict[str, float] = {}
@@ -21,3 +27,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"{name:<40} {seconds:6.1f} s")
     total = sum(NOTEBOOK_SECONDS.values())
     terminalreporter.write_line(f"{'total':<40} {total:6.1f} s")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder not in KINDS:
+            raise pytest.UsageError(
+                f"{item.nodeid}: tests live in one of tests/{{{','.join(KINDS)}}}/"
+            )
+        item.add_marker(getattr(pytest.mark, folder))

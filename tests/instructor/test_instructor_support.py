@@ -24,7 +24,7 @@ from vae_course.instructor.keyfile import AssignmentKey
 from vae_course.instructor.student import RESPONSES_MIME, AssignmentQuiz
 from vae_course.quiz import Question, Quiz, save_responses
 
-ROSTER = Path(__file__).resolve().parents[1] / "vae_course/instructor/examples/roster.csv"
+ROSTER = Path(__file__).resolve().parents[2] / "vae_course/instructor/examples/roster.csv"
 
 # GIFT specials, TeX with backslashes and braces, Markdown and HTML-special characters.
 SYNTHETIC_BANK = r"""
