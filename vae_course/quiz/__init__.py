@@ -2,13 +2,27 @@
 
 In a chapter: ``from vae_course import quiz`` then ``quiz.show("06_sampling")`` as the last line
 of a cell. Learners hand in ``quiz.save_responses("responses.json", student_id="...")``.
+
+Loading and checking a bank never imports ipywidgets: the display names (``Quiz``, ``show``,
+``save_responses``) are imported on first use, through the module ``__getattr__`` below.
 """
+
+from importlib import import_module
+from typing import Any
 
 from .bank import bank_dir, chapters, load_bank, load_file, read_bank, read_bank_file
 from .checking import IncompleteAnswer, Outcome, check
-from .display import Quiz, save_responses, show
 from .responses import Attempt, Responses, ResponsesError, SavedResponses, load_responses
 from .schema import BankError, BankFile, Blank, Choice, Question, Tags, Tolerance
+
+_DISPLAY_NAMES = ("Quiz", "save_responses", "show")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DISPLAY_NAMES:
+        return getattr(import_module(".display", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Attempt",

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..mimebundle import WIDGET_VIEW, dual_view_bundle, widget_mimebundle  # noqa: F401 (re-exported)
+from ..display.bundle import WIDGET_VIEW, dual_view_bundle, widget_mimebundle  # noqa: F401 (re-exported)
 from .bank import select_questions
 from .checking import Outcome, check
 from .live import LiveQuiz, score_text
