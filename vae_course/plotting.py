@@ -1,5 +1,5 @@
 """Figures: image grids, reconstructions, latent scatter plots, decoded manifolds, training
-curves. Each function returns a ``matplotlib.figure.Figure`` built without pyplot, so nothing
+curves, and the generative process as a diagram. Each function returns a ``matplotlib.figure.Figure`` built without pyplot, so nothing
 accumulates in pyplot's global state and it works headless; in Jupyter, a returned Figure
 displays as the cell's result (or use ``display(fig)``).
 """
@@ -154,4 +154,81 @@ def training_curves(history, title: str | None = None) -> Figure:
         ax.set_ylabel("nats per example")
         ax.legend()
     fig.suptitle(title or "Training curves")
+    return fig
+
+
+def generative_process(z, images, title: str | None = None) -> Figure:
+    """The VAE's generative process drawn as a diagram: the prior p(z) = N(0, I) with the
+    sampled codes marked, arrows through the decoder g_theta, and the decoded images x-hat.
+
+    ``z``: (n, d) prior samples, d >= 2 (the first two coordinates are drawn: for a standard
+    normal prior their marginal density is N(0, I) in two dimensions); ``images``: (n, 1, 28, 28)
+    in [0, 1], the decoder's output g_theta(z) for each row of z; n from 1 to 8.
+    """
+    from matplotlib.patches import ConnectionPatch, FancyBboxPatch
+
+    points = z.detach().cpu().numpy() if isinstance(z, torch.Tensor) else np.asarray(z)
+    decoded = _as_images(images)
+    if points.ndim != 2 or points.shape[1] < 2:
+        raise ValueError(f"z must have shape (n, d) with d >= 2; got {points.shape}")
+    if not 1 <= len(points) <= 8 or len(decoded) != len(points):
+        raise ValueError(
+            f"z and images must hold the same number n of samples, 1 <= n <= 8; "
+            f"got {len(points)} codes and {len(decoded)} images"
+        )
+    n = len(points)
+    fig = Figure(figsize=(9.0, 3.8))
+    # Left: the prior's density in (z_1, z_2), with the samples numbered.
+    ax_prior = fig.add_axes((0.07, 0.14, 0.3, 0.7))
+    limit = max(3.0, float(np.abs(points[:, :2]).max()) + 0.5)
+    axis = np.linspace(-limit, limit, 121)
+    z1, z2 = np.meshgrid(axis, axis)
+    density = np.exp(-0.5 * (z1**2 + z2**2)) / (2 * np.pi)
+    ax_prior.contourf(z1, z2, density, levels=8, cmap="Blues", alpha=0.8)
+    ax_prior.scatter(points[:, 0], points[:, 1], s=36, c="black", zorder=3)
+    for i, (a, b) in enumerate(points[:, :2], start=1):
+        ax_prior.annotate(str(i), (a, b), xytext=(4, 4), textcoords="offset points")
+    ax_prior.set_aspect("equal")
+    ax_prior.set_xlabel("$z_1$")
+    ax_prior.set_ylabel("$z_2$")
+    ax_prior.set_title(r"1. sample $z \sim p(z) = \mathcal{N}(0, I)$", fontsize=10)
+    # Middle: the decoder as a box, one arrow in per sample and one out per image.
+    ax_flow = fig.add_axes((0.42, 0.0, 0.36, 1.0))
+    ax_flow.set_xlim(0, 1)
+    ax_flow.set_ylim(0, 1)
+    ax_flow.axis("off")
+    box = FancyBboxPatch((0.3, 0.3), 0.4, 0.4, boxstyle="round,pad=0.02", fc="#fde9c9", ec="black")
+    ax_flow.add_patch(box)
+    ax_flow.text(0.5, 0.56, r"decoder $g_\theta$", ha="center", va="center", fontsize=12)
+    ax_flow.text(0.5, 0.42, "2. decode", ha="center", va="center", fontsize=10)
+    # Right: the decoded images, one small panel each, top to bottom.
+    height = 0.84 / n
+    image_axes = []
+    for i, image in enumerate(decoded):
+        ax = fig.add_axes((0.8, 0.92 - (i + 1) * height, 0.14, height * 0.9))
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.text(1.06, 0.5, rf"$\hat x_{i + 1}$", transform=ax.transAxes, ha="left", va="center")
+        image_axes.append(ax)
+    fig.text(0.87, 0.95, r"3. images $\hat x = g_\theta(z)$", ha="center", fontsize=10)
+    arrow = dict(arrowstyle="->", color="0.3", lw=1.0)
+    for i, (a, b) in enumerate(points[:, :2]):
+        fig.add_artist(
+            ConnectionPatch(
+                (a, b), (0.3, 0.5), "data", "data", axesA=ax_prior, axesB=ax_flow, **arrow
+            )
+        )
+        fig.add_artist(
+            ConnectionPatch(
+                (0.7, 0.5),
+                (0.0, 0.5),
+                "data",
+                "axes fraction",
+                axesA=ax_flow,
+                axesB=image_axes[i],
+                **arrow,
+            )
+        )
+    fig.suptitle(title or "Generation: sample the prior, decode", x=0.07, ha="left")
     return fig

@@ -60,12 +60,21 @@ def _figures(digits, model):
         "manifold": lambda: plotting.manifold(model, n=4),
         "training_curves": lambda: plotting.training_curves(history, title="Curves"),
         "ae_curves": lambda: plotting.training_curves(training.History([{"train_loss": 1.0}])),
+        "generative_process": lambda: plotting.generative_process(z[:4], digits.images[:4]),
     }
 
 
 @pytest.mark.parametrize(
     "name",
-    ["image_grid", "reconstructions", "latent_scatter", "manifold", "training_curves", "ae_curves"],
+    [
+        "image_grid",
+        "reconstructions",
+        "latent_scatter",
+        "manifold",
+        "training_curves",
+        "ae_curves",
+        "generative_process",
+    ],
 )
 def test_figures_are_titled_labelled_and_leave_pyplot_alone(digits, model, name):
     before = plt.get_fignums()
@@ -95,6 +104,26 @@ def test_manifold_decodes_the_quantile_grid(model):
     assert torch.allclose(mosaic[2:30, 2:30], first, atol=1e-6)
 
 
+def test_generative_process_draws_each_code_and_its_image(digits):
+    z = torch.randn(5, 16, generator=torch.Generator().manual_seed(0))
+    fig = plotting.generative_process(z, digits.images[:5])
+    prior = fig.axes[0]
+    # The marked points are the first two coordinates of each code, in order.
+    marked = prior.collections[-1].get_offsets()
+    assert np.allclose(marked, z[:, :2].numpy())
+    # One image panel per code, showing exactly that decoded image, labelled x-hat_i.
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert len(panels) == 5
+    for i, ax in enumerate(panels):
+        assert np.allclose(ax.get_images()[0].get_array(), digits.images[i, 0].numpy())
+        assert rf"\hat x_{i + 1}" in " ".join(t.get_text() for t in ax.texts)
+    # The decoder box is labelled g_theta; two arrows per sample (into and out of it).
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert r"g_\theta" in texts
+    arrows = [a for a in fig.artists if type(a).__name__ == "ConnectionPatch"]
+    assert len(arrows) == 2 * 5
+
+
 def test_plotting_input_checks(digits):
     with pytest.raises(ValueError, match="latent_dim=2"):
         plotting.manifold(models.VAE(latent_dim=3))
@@ -106,3 +135,9 @@ def test_plotting_input_checks(digits):
         plotting.image_grid(torch.zeros(784))
     with pytest.raises(ValueError, match="train_loss"):
         plotting.training_curves({"loss": [1.0]})
+    with pytest.raises(ValueError, match=r"d >= 2"):
+        plotting.generative_process(torch.zeros(3, 1), digits.images[:3])
+    with pytest.raises(ValueError, match="same number n of samples"):
+        plotting.generative_process(torch.zeros(3, 2), digits.images[:4])
+    with pytest.raises(ValueError, match="1 <= n <= 8"):
+        plotting.generative_process(torch.zeros(9, 2), digits.images[:9])
