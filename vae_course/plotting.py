@@ -1,7 +1,8 @@
 """Figures: image grids, reconstructions, latent scatter plots, decoded manifolds, training
-curves, and the generative process as a diagram. Each function returns a ``matplotlib.figure.Figure`` built without pyplot, so nothing
-accumulates in pyplot's global state and it works headless; in Jupyter, a returned Figure
-displays as the cell's result (or use ``display(fig)``).
+curves, and the generative process as a diagram. Each function returns a
+``matplotlib.figure.Figure`` built without pyplot, so nothing accumulates in pyplot's global
+state and it works headless; in Jupyter, a returned Figure displays as the cell's result (or
+use ``display(fig)``).
 """
 
 from __future__ import annotations
