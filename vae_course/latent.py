@@ -9,6 +9,7 @@ import math
 import torch
 
 from .data import batches
+from .models import VAE
 
 
 def sample_prior(
@@ -44,7 +45,7 @@ def posterior_means(
     tensors = (x,) if y is None else (x, y)
     for batch in batches(*tensors, batch_size=batch_size, shuffle=False):
         xb = batch[0].to(device)
-        if hasattr(model, "to_mu"):  # a VAE: keep the mean of (mu, logvar)
+        if isinstance(model, VAE):  # keep the mean of (mu, logvar)
             code = model.encode(xb, batch[1].to(device)) if y is not None else model.encode(xb)
             code = code[0]
         else:
@@ -64,37 +65,55 @@ def _check_pair(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> None:
         raise ValueError(f"steps must be an int >= 2 (both endpoints are included); got {steps!r}")
 
 
+METHODS = ("lerp", "slerp")
+
+
+def interpolate(
+    z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor, method: str = "slerp", eps: float = 1e-4
+) -> torch.Tensor:
+    """The points at fractions ``t`` (T,) of the way from z0 to z1 (each (d,)): (T, d).
+
+    lerp: the straight line. slerp: the direction turns at constant angular speed along the
+    great circle from z0 to z1 (Shoemake's slerp) while the norm goes linearly from |z0| to |z1|;
+    for equal norms this is exactly the classic slerp. Directions less than ``eps`` radians
+    apart (or a zero vector) fall back to lerp, where the two agree to O(angle^2); opposite
+    directions raise ValueError. t = 0 and t = 1 give z0 and z1 exactly.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be 'lerp' or 'slerp'; got {method!r}")
+    _check_pair(z0, z1, 2)
+    t = torch.as_tensor(t, dtype=torch.float64, device=z0.device).reshape(-1, 1)
+    a, b = z0.double(), z1.double()
+    out = (1 - t) * a + t * b
+    n0, n1 = a.norm(), b.norm()
+    if method == "slerp" and n0 > 0 and n1 > 0:
+        u0, u1 = a / n0, b / n1
+        omega = 2 * torch.atan2((u0 - u1).norm(), (u0 + u1).norm())  # stable near 0 and pi
+        if omega > math.pi - eps:
+            raise ValueError(
+                "z0 and z1 point in opposite directions: the great circle is undefined"
+            )
+        if omega >= eps:
+            turn = torch.sin((1 - t) * omega) * u0 + torch.sin(t * omega) * u1
+            out = ((1 - t) * n0 + t * n1) * turn / torch.sin(omega)
+    out = out.to(z0.dtype)
+    out[t[:, 0] == 0] = z0  # exact endpoints despite rounding
+    out[t[:, 0] == 1] = z1
+    return out
+
+
 def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     """Straight line from z0 to z1 (each (d,)) at ``steps`` evenly spaced points: (steps, d)."""
     _check_pair(z0, z1, steps)
-    t = torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device)[:, None]
-    return (1 - t) * z0 + t * z1
+    return interpolate(z0, z1, torch.linspace(0, 1, steps, dtype=torch.float64), "lerp")
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-4) -> torch.Tensor:
-    """Spherical interpolation: (steps, d), endpoints included.
-
-    The direction turns at constant angular speed along the great circle from z0 to z1
-    (Shoemake's slerp) while the norm goes linearly from |z0| to |z1|; for equal norms this is
-    exactly the classic slerp. Directions less than ``eps`` radians apart (or a zero vector)
-    fall back to lerp, where the two agree to O(angle^2); opposite directions raise ValueError.
-    """
+    """Spherical interpolation at ``steps`` evenly spaced points: (steps, d), endpoints
+    included. See ``interpolate`` for the path."""
     _check_pair(z0, z1, steps)
-    a, b = z0.double(), z1.double()
-    n0, n1 = a.norm(), b.norm()
-    if n0 == 0 or n1 == 0:
-        return lerp(z0, z1, steps)
-    u0, u1 = a / n0, b / n1
-    omega = 2 * torch.atan2((u0 - u1).norm(), (u0 + u1).norm())  # stable near 0 and near pi
-    if omega < eps:
-        return lerp(z0, z1, steps)
-    if omega > math.pi - eps:
-        raise ValueError("z0 and z1 point in opposite directions: the great circle is undefined")
-    t = torch.linspace(0, 1, steps, dtype=torch.float64, device=z0.device)[:, None]
-    direction = (torch.sin((1 - t) * omega) * u0 + torch.sin(t * omega) * u1) / torch.sin(omega)
-    out = (((1 - t) * n0 + t * n1) * direction).to(z0.dtype)
-    out[0], out[-1] = z0, z1  # exact endpoints despite rounding
-    return out
+    t = torch.linspace(0, 1, steps, dtype=torch.float64)
+    return interpolate(z0, z1, t, "slerp", eps)
 
 
 def quantile_grid(n: int, *, lo: float = 0.05, hi: float = 0.95) -> torch.Tensor:

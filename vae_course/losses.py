@@ -1,5 +1,5 @@
-"""The VAE's objectives in nats: KL divergences, reconstruction log-likelihoods, the ELBO (with
-beta weighting, KL warm-up and free bits), the importance-weighted (IWAE) bound, bits per dim.
+"""The VAE's objectives in nats: the ELBO (with beta weighting, KL warm-up and free bits), the
+importance-weighted (IWAE) bound, bits per dimension. Densities and KL live in ``distributions``.
 """
 
 from __future__ import annotations
@@ -8,74 +8,14 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch.nn import functional as F
 
-from .models import standard_normal
-
-LOG_2PI = math.log(2 * math.pi)
-
-
-def gaussian_kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, exp(logvar)) || N(0, 1)) for each latent dimension: (N, d) in nats."""
-    if mu.shape != logvar.shape:
-        raise ValueError(
-            f"mu and logvar must have the same shape; got {mu.shape} and {logvar.shape}"
-        )
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
-
-
-def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, diag exp(logvar)) || N(0, I)) in closed form: mu, logvar (N, d) -> (N,) nats."""
-    return gaussian_kl_per_dim(mu, logvar).sum(-1)
-
-
-def gaussian_kl_mc(
-    mu: torch.Tensor,
-    logvar: torch.Tensor,
-    n_samples: int,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Monte Carlo estimate of the same KL, E_q[log q(z) - log p(z)], from ``n_samples`` draws.
-
-    Returns (estimate (N,), standard_error (N,)); the standard error is std / sqrt(n_samples).
-    """
-    if not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an int >= 2 (for a standard error); got {n_samples!r}")
-    if mu.shape != logvar.shape:
-        raise ValueError(
-            f"mu and logvar must have the same shape; got {mu.shape} and {logvar.shape}"
-        )
-    eps = standard_normal((n_samples, *mu.shape), mu, generator)  # (S, N, d)
-    z = mu + torch.exp(0.5 * logvar) * eps
-    # log q(z) - log p(z); the log(2 pi) terms cancel
-    log_ratio = 0.5 * (z.pow(2) - eps.pow(2) - logvar).sum(-1)  # (S, N)
-    return log_ratio.mean(0), log_ratio.std(0) / math.sqrt(n_samples)
-
-
-def _check_pair(x: torch.Tensor, other: torch.Tensor, name: str) -> None:
-    if x.shape != other.shape:
-        raise ValueError(
-            f"{name} must have the shape of x {tuple(x.shape)}; got {tuple(other.shape)}"
-        )
-
-
-def bernoulli_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    """log p(x|z) = sum over pixels of log Bernoulli(x; sigmoid(logits)): (N,) nats.
-
-    x may be grey levels in [0, 1]; then this is the negative summed binary cross-entropy.
-    """
-    _check_pair(x, logits, "logits")
-    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
-
-
-def gaussian_log_likelihood(
-    x: torch.Tensor, mean: torch.Tensor, log_sigma: torch.Tensor | float
-) -> torch.Tensor:
-    """log N(x; mean, sigma^2 I) summed over pixels: (N,) nats; sigma = exp(log_sigma)."""
-    _check_pair(x, mean, "mean")
-    log_sigma = torch.as_tensor(log_sigma, dtype=mean.dtype, device=mean.device)
-    per_pixel = -0.5 * ((x - mean) * torch.exp(-log_sigma)).pow(2) - log_sigma - 0.5 * LOG_2PI
-    return per_pixel.flatten(1).sum(1)
+from .distributions import (
+    gaussian_kl_per_dim,
+    log_normal,
+    log_standard_normal,
+    reparameterize,
+)
+from .models import VAE
 
 
 @dataclass
@@ -108,13 +48,13 @@ class ELBOTerms:
 
 
 def _encode(model, x, y):
-    if not hasattr(model, "log_likelihood"):
+    if not isinstance(model, VAE):
         raise ValueError(f"model must be a VAE or ConditionalVAE; got {type(model).__name__}")
-    return model.encode(x, y) if getattr(model, "conditional", False) else model.encode(x)
+    return model.encode(x, y) if model.conditional else model.encode(x)
 
 
 def _decode_raw(model, z, y):
-    return model.decode_raw(z, y) if getattr(model, "conditional", False) else model.decode_raw(z)
+    return model.decode_raw(z, y) if model.conditional else model.decode_raw(z)
 
 
 def _repeat(y, times: int):
@@ -134,8 +74,9 @@ def elbo(
     if not isinstance(n_samples, int) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive int; got {n_samples!r}")
     mu, logvar = _encode(model, x, y)  # (N, d) each
-    eps = standard_normal((n_samples, *mu.shape), mu, generator)
-    z = (mu + torch.exp(0.5 * logvar) * eps).flatten(0, 1)  # (S * N, d)
+    shape = (n_samples, *mu.shape)
+    z = reparameterize(mu.expand(shape), logvar.expand(shape), generator)  # (S, N, d)
+    z = z.flatten(0, 1)  # (S * N, d)
     raw = _decode_raw(model, z, _repeat(y, n_samples))
     x_rep = x.expand(n_samples, *x.shape).flatten(0, 1)
     reconstruction = model.log_likelihood(x_rep, raw).view(n_samples, -1).mean(0)
@@ -178,16 +119,15 @@ def iwae_bound(
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}")
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
         mu, logvar = _encode(model, x, y)
-        std = torch.exp(0.5 * logvar)
         parts = []
         for start in range(0, k, chunk_size):
             s = min(chunk_size, k - start)
-            eps = standard_normal((s, *mu.shape), mu, generator)  # (s, N, d)
-            z = mu + std * eps
+            shape = (s, *mu.shape)
+            z = reparameterize(mu.expand(shape), logvar.expand(shape), generator)  # (s, N, d)
             raw = _decode_raw(model, z.flatten(0, 1), _repeat(y, s))
             log_px_z = model.log_likelihood(x.expand(s, *x.shape).flatten(0, 1), raw).view(s, -1)
-            log_pz = -0.5 * (z.pow(2) + LOG_2PI).sum(-1)
-            log_qz = -0.5 * (eps.pow(2) + logvar + LOG_2PI).sum(-1)
+            log_pz = log_standard_normal(z)
+            log_qz = log_normal(z, mu, logvar)
             parts.append(torch.logsumexp(log_px_z + log_pz - log_qz, dim=0))  # (N,)
         return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
 

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .distributions import bernoulli_log_likelihood, gaussian_log_likelihood, reparameterize
+
 LIKELIHOODS = ("bernoulli", "gaussian")
 
 
@@ -79,18 +81,18 @@ class Decoder(nn.Module):
         return self.out(F.relu(self.fc(z))).view(-1, 1, self.side, self.side)
 
 
-class _ImageModel(nn.Module):
-    """Shared input checks; subclasses set ``side`` and ``config``.
+def has_bernoulli_likelihood(model: nn.Module) -> bool:
+    """True when the model's p(x|z) is a product of Bernoullis (its ELBO needs binary x)."""
+    return getattr(model, "likelihood", None) == "bernoulli"
 
-    Models compute on their own device and answer on the caller's: a CPU tensor given to a
-    model on the GPU comes back as a CPU tensor (no transfer when the devices already match).
-    """
+
+class _ImageModel(nn.Module):
+    """Shared input checks; subclasses set ``side`` and ``config``. Inputs must already be on
+    the model's device: models never move tensors behind the caller's back."""
 
     side: int
     config: dict
-
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
+    conditional = False  # True for ConditionalVAE: encode, decode and forward also take y
 
     def _check_x(self, x, name: str = "x") -> torch.Tensor:
         expected = (1, self.side, self.side)
@@ -150,12 +152,11 @@ class Autoencoder(_ImageModel):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, 1, 28, 28) -> z: (N, latent_dim)."""
         x = self._check_x(x)
-        return self.encoder((x.flatten(1) if self.linear else x).to(self._device())).to(x.device)
+        return self.encoder(x.flatten(1) if self.linear else x)
 
     def decode_raw(self, z: torch.Tensor) -> torch.Tensor:
         """z: (N, d) -> (N, 1, 28, 28) logits (or the linear output when linear=True)."""
-        raw = self.decoder(z.to(self._device()))
-        return raw.view(-1, 1, self.side, self.side).to(z.device)
+        return self.decoder(z).view(-1, 1, self.side, self.side)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z: (N, d) -> images (N, 1, 28, 28); in [0, 1] unless linear=True."""
@@ -180,8 +181,6 @@ class VAE(_ImageModel):
     pixel mean (sigmoid-squashed into [0, 1]) and the noise scale is one scalar sigma, learned
     (``log_sigma=None``, the default) or fixed at ``exp(log_sigma)``.
     """
-
-    conditional = False
 
     def __init__(
         self,
@@ -227,16 +226,15 @@ class VAE(_ImageModel):
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None):
         """x: (N, 1, 28, 28) -> (mu, logvar), each (N, latent_dim)."""
-        h = self.encoder(self._check_x(x).to(self._device()), self._condition(y, len(x)))
-        return self.to_mu(h).to(x.device), self.to_logvar(h).to(x.device)
+        h = self.encoder(self._check_x(x), self._condition(y, len(x)))
+        return self.to_mu(h), self.to_logvar(h)
 
     def decode_raw(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """z: (N, d) -> (N, 1, 28, 28): logits (bernoulli) or pixel means (gaussian)."""
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}")
         c = self._condition(y, len(z))
-        inputs = z.to(self._device())
-        raw = self.decoder(inputs if c is None else torch.cat([inputs, c], dim=1)).to(z.device)
+        raw = self.decoder(z if c is None else torch.cat([z, c], dim=1))
         return torch.sigmoid(raw) if self.likelihood == "gaussian" else raw
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -246,20 +244,14 @@ class VAE(_ImageModel):
 
     def log_likelihood(self, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         """log p(x|z) (N,) in nats, summed over pixels, from the decoder output ``raw``."""
-        from .losses import bernoulli_log_likelihood, gaussian_log_likelihood
-
         if self.likelihood == "bernoulli":
             return bernoulli_log_likelihood(x, raw)
         return gaussian_log_likelihood(x, raw, self.log_sigma)
 
-    def reparameterize(self, mu, logvar, generator: torch.Generator | None = None):
-        """z = mu + sigma * eps with eps ~ N(0, I); differentiable in mu and logvar."""
-        return mu + torch.exp(0.5 * logvar) * standard_normal(mu.shape, mu, generator)
-
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
         """x (N, 1, 28, 28) -> (raw (N, 1, 28, 28), mu (N, d), logvar (N, d), z (N, d))."""
         mu, logvar = self.encode(x)
-        z = self.reparameterize(mu, logvar, generator)
+        z = reparameterize(mu, logvar, generator)
         return self.decode_raw(z), mu, logvar, z
 
 
@@ -301,17 +293,10 @@ class ConditionalVAE(VAE):
             raise ValueError(f"y must be an int64 tensor of labels with shape ({n},); got {got}")
         if n and (y.min() < 0 or y.max() >= self.n_classes):
             raise ValueError(f"y must hold labels in 0..{self.n_classes - 1}")
-        return F.one_hot(y.to(self._device()), self.n_classes).to(next(self.parameters()).dtype)
+        return F.one_hot(y, self.n_classes).to(next(self.parameters()).dtype)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None):
         """x (N, 1, 28, 28), y (N,) -> (raw, mu, logvar, z) as in VAE.forward."""
         mu, logvar = self.encode(x, y)
-        z = self.reparameterize(mu, logvar, generator)
+        z = reparameterize(mu, logvar, generator)
         return self.decode_raw(z, y), mu, logvar, z
-
-
-def standard_normal(shape, like: torch.Tensor, generator: torch.Generator | None = None):
-    """N(0, 1) noise of ``shape`` on ``like``'s device and dtype, drawn from ``generator``."""
-    if generator is None or generator.device == like.device:
-        return torch.randn(shape, generator=generator, device=like.device, dtype=like.dtype)
-    return torch.randn(shape, generator=generator, device=generator.device).to(like)

@@ -50,20 +50,34 @@ class History:
         return f"History({len(self)} epochs, final={self.final if self.records else None})"
 
 
-def _batch_terms(model, x, y, generator, beta, free_bits) -> tuple[torch.Tensor, dict]:
-    """Loss to minimise (scalar) and batch sums of the parts to record."""
+# objective(model, x, generator) -> dict of scalar batch means: "loss" (minimised) and any
+# further parts to record, e.g. {"loss": -bound, "kl": kl}. The default objective (None) is the
+# negative ELBO for a VAE (with beta, warm-up and free bits) and the reconstruction loss for an
+# Autoencoder.
+Objective = Callable[[torch.nn.Module, torch.Tensor, torch.Generator], dict]
+
+
+def _default_parts(model, x, y, generator, beta, free_bits) -> dict[str, torch.Tensor]:
+    """Batch means: the loss to minimise and, for VAEs, the ELBO and its two parts."""
     if isinstance(model, models_module.Autoencoder):
-        per_example = model.reconstruction_loss(x)
-        return per_example.mean(), {"loss": per_example.sum()}
+        return {"loss": model.reconstruction_loss(x).mean()}
     terms = elbo(model, x, y, generator=generator)
-    loss = terms.objective(beta=beta, free_bits=free_bits)
-    parts = {
-        "loss": loss * len(x),
-        "elbo": terms.elbo.sum(),
-        "reconstruction": terms.reconstruction.sum(),
-        "kl": terms.kl.sum(),
+    return {
+        "loss": terms.objective(beta=beta, free_bits=free_bits),
+        "elbo": terms.elbo.mean(),
+        "reconstruction": terms.reconstruction.mean(),
+        "kl": terms.kl.mean(),
     }
-    return loss, parts
+
+
+def _batch_parts(model, objective, x, y, generator, beta, free_bits) -> dict[str, torch.Tensor]:
+    if objective is None:
+        return _default_parts(model, x, y, generator, beta, free_bits)
+    parts = objective(model, x, generator)
+    if not isinstance(parts, dict) or "loss" not in parts:
+        got = sorted(parts) if isinstance(parts, dict) else type(parts).__name__
+        raise ValueError(f"objective must return a dict with a scalar 'loss'; got {got}")
+    return parts
 
 
 def _adam(model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
@@ -76,7 +90,7 @@ def _adam(model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
 
 
 def _check_labels(model, x, y, name: str):
-    conditional = getattr(model, "conditional", False)
+    conditional = model.conditional
     if conditional and y is None:
         raise ValueError(f"{name.replace('x', 'y')} is required to train a ConditionalVAE")
     if y is not None and not conditional:
@@ -90,6 +104,7 @@ def fit(
     train_x: torch.Tensor,
     *,
     epochs: int,
+    objective: Objective | None = None,
     batch_size: int = 128,
     lr: float = 1e-3,
     test_x: torch.Tensor | None = None,
@@ -100,17 +115,22 @@ def fit(
     beta: float = 1.0,
     warmup_epochs: int = 0,
     free_bits: float = 0.0,
-    binarize: bool = False,
+    binarize: bool | None = None,
     progress: bool = True,
     callback: Callable[[dict], None] | None = None,
 ) -> History:
     """Train ``model`` with Adam on preloaded images train_x (N, 1, 28, 28) in [0, 1].
 
-    VAEs minimise ``elbo(...).objective(beta_t, free_bits)`` with beta_t rising linearly from 0
-    to ``beta`` over ``warmup_epochs``; autoencoders minimise their summed reconstruction loss.
-    ``binarize`` draws fresh {0, 1} pixels every batch (the test set is binarised once).
+    The loop, once per minibatch: (binarize), compute the objective's "loss", backward, step.
+    ``objective=None``: VAEs minimise ``elbo(...).objective(beta_t, free_bits)`` with beta_t
+    rising linearly from 0 to ``beta`` over ``warmup_epochs``; autoencoders minimise their
+    summed reconstruction loss. Any other objective(model, x, generator) -> {"loss": ...} is
+    minimised as it is (chapter 9: IWAE, VQ-VAE, hierarchical VAE, latent diffusion).
+    ``binarize``: draw fresh {0, 1} pixels every batch (the test set is binarised once, seeded).
+    None (the default) binarizes exactly when the model has a Bernoulli likelihood, so that
+    every ELBO it reports in nats is a bound on a real log-likelihood.
     Seeded (shuffling, noise, binarisation); the model ends on ``device`` in eval mode.
-    Losses are per example in nats; test_* parts are evaluated after each epoch.
+    Records are per-example means in nats; test_* parts are evaluated after each epoch.
     ``callback(record)``, if given, runs after each epoch (outside the timed part).
     """
     if not isinstance(epochs, int) or epochs < 1:
@@ -125,15 +145,23 @@ def fit(
         raise ValueError(
             f"beta and free_bits must be >= 0; got beta={beta!r}, free_bits={free_bits!r}"
         )
-    if not isinstance(model, models_module.Autoencoder | models_module.VAE):
-        raise ValueError(
-            f"model must be a vae_course Autoencoder, VAE or ConditionalVAE; got {model!r}"
-        )
-    model._check_x(train_x, "train_x")
-    _check_labels(model, train_x, train_y, "train_x")
-    if test_x is not None:
-        model._check_x(test_x, "test_x")
-        _check_labels(model, test_x, test_y, "test_x")
+    if not isinstance(train_x, torch.Tensor) or len(train_x) == 0:
+        raise ValueError(f"train_x must be a non-empty tensor; got {train_x!r:.60}")
+    if objective is None:
+        if not isinstance(model, models_module.Autoencoder | models_module.VAE):
+            raise ValueError(
+                "objective is required for a model that is not a vae_course Autoencoder, VAE "
+                f"or ConditionalVAE; got {type(model).__name__}"
+            )
+        model._check_x(train_x, "train_x")
+        _check_labels(model, train_x, train_y, "train_x")
+        if test_x is not None:
+            model._check_x(test_x, "test_x")
+            _check_labels(model, test_x, test_y, "test_x")
+    elif train_y is not None or test_y is not None:
+        raise ValueError("train_y/test_y: labels are only used with the default objective")
+    if binarize is None:
+        binarize = models_module.has_bernoulli_likelihood(model)
     device = get_device(device)
     model.to(device)
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -160,19 +188,20 @@ def fit(
             if binarize:
                 x = torch.bernoulli(x, generator=generator)
             beta_t = beta * kl_warmup(step, warmup_steps)
-            loss, parts = _batch_terms(model, x, y, generator, beta_t, free_bits)
+            parts = _batch_parts(model, objective, x, y, generator, beta_t, free_bits)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            parts["loss"].backward()
             optimizer.step()
             step += 1
             for name, value in parts.items():
-                sums[name] = sums.get(name, 0.0) + value.detach()
+                sums[name] = sums.get(name, 0.0) + torch.as_tensor(value).detach() * len(x)
         record = {"epoch": epoch}
         record.update({f"train_{k}": float(v) / len(train_x) for k, v in sums.items()})
-        if not isinstance(model, models_module.Autoencoder):
+        if objective is None and isinstance(model, models_module.VAE):
             record["beta"] = beta_t  # the KL weight at the end of the epoch
         if test_x is not None:
-            record.update(evaluate(model, test_x, test_y, seed=seed + 2, prefix="test_"))
+            test = evaluate(model, test_x, test_y, objective=objective, seed=seed + 2)
+            record.update({f"test_{k}": v for k, v in test.items()})
         record["seconds"] = time.perf_counter() - start
         history.records.append(record)
         bar.set_postfix(loss=f"{record['train_loss']:.2f}")
@@ -184,10 +213,17 @@ def fit(
 
 @torch.inference_mode()
 def evaluate(
-    model, x: torch.Tensor, y: torch.Tensor | None = None, *, seed: int = 0, prefix: str = ""
+    model,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    *,
+    objective: Objective | None = None,
+    seed: int = 0,
 ) -> dict[str, float]:
-    """Per-example means over x of the loss (negative ELBO for VAEs) and, for VAEs, the ELBO
-    parts, in nats; one seeded posterior sample per image."""
+    """Per-example means over x of the objective's parts (x and y are moved to the model's
+    device 500 images at a time, so a test set may stay on the CPU): for the
+    default objective the loss (negative ELBO for VAEs) and the ELBO parts, in nats, with one
+    seeded posterior sample per image."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -197,11 +233,11 @@ def evaluate(
     for batch in batches(*tensors, batch_size=500, shuffle=False):
         xb = batch[0].to(device)
         yb = batch[1].to(device) if len(batch) > 1 else None
-        _, parts = _batch_terms(model, xb, yb, generator, 1.0, 0.0)
+        parts = _batch_parts(model, objective, xb, yb, generator, 1.0, 0.0)
         for name, value in parts.items():
-            sums[name] = sums.get(name, 0.0) + value
+            sums[name] = sums.get(name, 0.0) + torch.as_tensor(value) * len(xb)
     model.train(was_training)
-    return {f"{prefix}{k}": float(v) / len(x) for k, v in sums.items()}
+    return {k: float(v) / len(x) for k, v in sums.items()}
 
 
 def save_checkpoint(model: torch.nn.Module, path: str | os.PathLike) -> None:

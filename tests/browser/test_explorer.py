@@ -10,8 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from vae_course import explorer, latent, models
-from vae_course.explorer import Axis, LatentExplorer, path_point, readout
+from vae_course import latent, models
+from vae_course.display import explorer
+from vae_course.display.explorer import Axis, LatentExplorer, path_point, readout
 
 from browser import chromium, open_page, static_server, tab_to
 

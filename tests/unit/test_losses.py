@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from vae_course import data, losses, models, training
+from vae_course import data, distributions, losses, models, training
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def trained(digits):
 
 
 def test_kl_of_n21_from_standard_normal_is_exactly_two():
-    assert losses.gaussian_kl(torch.tensor([[2.0]]), torch.tensor([[0.0]])).item() == 2.0
+    assert distributions.gaussian_kl(torch.tensor([[2.0]]), torch.tensor([[0.0]])).item() == 2.0
 
 
 def test_kl_closed_form_matches_torch_distributions_and_is_zero_at_the_prior():
@@ -32,39 +32,41 @@ def test_kl_closed_form_matches_torch_distributions_and_is_zero_at_the_prior():
     mu, logvar = torch.randn(8, 5, generator=g), torch.randn(8, 5, generator=g)
     q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
     expected = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum(-1)
-    assert torch.allclose(losses.gaussian_kl(mu, logvar), expected, rtol=1e-5)
-    assert (losses.gaussian_kl(mu, logvar) > 0).all()
-    assert torch.equal(losses.gaussian_kl(torch.zeros(3, 4), torch.zeros(3, 4)), torch.zeros(3))
-    per_dim = losses.gaussian_kl_per_dim(mu, logvar)
+    assert torch.allclose(distributions.gaussian_kl(mu, logvar), expected, rtol=1e-5)
+    assert (distributions.gaussian_kl(mu, logvar) > 0).all()
+    assert torch.equal(
+        distributions.gaussian_kl(torch.zeros(3, 4), torch.zeros(3, 4)), torch.zeros(3)
+    )
+    per_dim = distributions.gaussian_kl_per_dim(mu, logvar)
     assert per_dim.shape == (8, 5) and torch.allclose(per_dim.sum(-1), expected, rtol=1e-5)
 
 
 def test_kl_monte_carlo_agrees_with_closed_form_within_its_standard_error():
     g = torch.Generator().manual_seed(1)
     mu, logvar = torch.randn(16, 4, generator=g), 0.5 * torch.randn(16, 4, generator=g)
-    estimate, se = losses.gaussian_kl_mc(mu, logvar, 4000, generator=g)
-    exact = losses.gaussian_kl(mu, logvar)
+    estimate, se = distributions.gaussian_kl_mc(mu, logvar, 4000, generator=g)
+    exact = distributions.gaussian_kl(mu, logvar)
     assert estimate.shape == se.shape == (16,) and (se > 0).all()
     assert ((estimate - exact).abs() < 4 * se).all()
 
 
 def test_kl_argument_checks():
     with pytest.raises(ValueError, match="n_samples must be an int >= 2"):
-        losses.gaussian_kl_mc(torch.zeros(1, 2), torch.zeros(1, 2), 1)
+        distributions.gaussian_kl_mc(torch.zeros(1, 2), torch.zeros(1, 2), 1)
     with pytest.raises(ValueError, match="same shape"):
-        losses.gaussian_kl(torch.zeros(1, 2), torch.zeros(1, 3))
+        distributions.gaussian_kl(torch.zeros(1, 2), torch.zeros(1, 3))
 
 
 def test_likelihood_shape_mismatch_is_named():
     with pytest.raises(ValueError, match="logits must have the shape of x"):
-        losses.bernoulli_log_likelihood(torch.zeros(2, 1, 28, 28), torch.zeros(2, 784))
+        distributions.bernoulli_log_likelihood(torch.zeros(2, 1, 28, 28), torch.zeros(2, 784))
 
 
 def test_gaussian_log_likelihood_closed_form():
     x, mean = torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)
     # four pixels, each log N(0; 1, 1) = -0.5 - 0.5 log(2 pi)
     expected = 4 * (-0.5 - 0.5 * math.log(2 * math.pi))
-    assert losses.gaussian_log_likelihood(x, mean, 0.0).item() == pytest.approx(expected)
+    assert distributions.gaussian_log_likelihood(x, mean, 0.0).item() == pytest.approx(expected)
 
 
 def test_elbo_parts_are_consistent(trained, digits):
@@ -74,7 +76,7 @@ def test_elbo_parts_are_consistent(trained, digits):
     assert terms.kl_per_dim.shape == (64, 5)
     assert torch.allclose(terms.elbo, terms.reconstruction - terms.kl)
     mu, logvar = trained.encode(digits)
-    assert torch.allclose(terms.kl, losses.gaussian_kl(mu, logvar))
+    assert torch.allclose(terms.kl, distributions.gaussian_kl(mu, logvar))
     assert (terms.reconstruction < 0).all()  # a Bernoulli log-likelihood of grey images
 
 
@@ -140,7 +142,7 @@ def test_iwae_chunks_combine_exactly(trained, digits, monkeypatch):
             start[0] += shape[0]
             return part
 
-        monkeypatch.setattr(losses, "standard_normal", fake_noise)
+        monkeypatch.setattr(distributions, "standard_normal", fake_noise)
         bound = losses.iwae_bound(trained, x, k, chunk_size=chunk_size)
         assert start[0] == k  # every importance sample drawn exactly once
         assert torch.allclose(bound, expected, atol=1e-3), chunk_size

@@ -108,7 +108,9 @@ def test_fit_argument_checks(train):
         training.fit(model, train.images.flatten(1), epochs=1)
     with pytest.raises(ValueError, match="beta and free_bits must be >= 0"):
         training.fit(model, train.images, epochs=1, beta=-1.0)
-    with pytest.raises(ValueError, match="model must be a vae_course"):
+    with pytest.raises(
+        ValueError, match="objective is required for a model that is not a vae_course"
+    ):
         training.fit(torch.nn.Linear(784, 2), train.images, epochs=1)
     with pytest.raises(ValueError, match=r"test_x must have shape"):
         training.fit(model, train.images, test_x=train.images[:, 0], epochs=1)

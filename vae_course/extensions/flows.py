@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-LOG_2PI = math.log(2 * math.pi)
+from ..distributions import log_normal, log_standard_normal, reparameterize
 
 
 class PlanarFlow(nn.Module):
@@ -45,7 +45,7 @@ class PlanarFlow(nn.Module):
 
 
 class FlowPosterior(nn.Module):
-    """q(z): K planar flows on N(mu, diag exp(logvar)); K = 0 is the diagonal Gaussian itself."""
+    """q(z): n_flows planar flows on N(mu, diag exp(logvar)); n_flows = 0 is that Gaussian."""
 
     def __init__(self, mu: torch.Tensor, logvar: torch.Tensor, n_flows: int, generator=None):
         super().__init__()
@@ -59,9 +59,9 @@ class FlowPosterior(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None):
         """n draws: (z (n, d), log q(z) (n,)), differentiable in all parameters."""
-        eps = torch.randn(n, len(self.mu), generator=generator)
-        z = self.mu + torch.exp(0.5 * self.logvar) * eps
-        log_q = -0.5 * (eps.pow(2) + self.logvar + LOG_2PI).sum(1)
+        shape = (n, len(self.mu))
+        z = reparameterize(self.mu.expand(shape), self.logvar.expand(shape), generator)
+        log_q = log_normal(z, self.mu, self.logvar)
         for flow in self.flows:
             z, log_det = flow(z)
             log_q = log_q - log_det
@@ -103,7 +103,7 @@ def vae_log_joint(model, x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tens
 
     def log_joint(z: torch.Tensor) -> torch.Tensor:
         raw = model.decode_raw(z)
-        log_prior = -0.5 * (z.pow(2) + LOG_2PI).sum(1)
+        log_prior = log_standard_normal(z)
         return model.log_likelihood(x.expand(len(z), *x.shape[1:]), raw) + log_prior
 
     return log_joint

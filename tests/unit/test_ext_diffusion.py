@@ -1,11 +1,12 @@
-"""Tests for vae_course.diffusion: schedule, closed-form forward marginal, loss, reverse sampler."""
+"""Tests for extensions.diffusion: schedule, closed-form forward marginal, loss, reverse sampler."""
 
 import math
 
 import pytest
 import torch
 
-from vae_course import diffusion, fit_objective
+from vae_course import training
+from vae_course.extensions import diffusion
 
 
 def test_schedule_shape_range_and_rescaling():
@@ -64,8 +65,13 @@ def test_loss_is_the_noise_prediction_error_and_training_lowers_it():
         loss = model.loss(torch.randn(20_000, 2), generator=torch.Generator().manual_seed(0))
     assert abs(float(loss) - 2.0) < 0.05
     codes = torch.randn(512, 2) * 0.3 + torch.tensor([1.0, -1.0])
-    history = fit_objective.fit_objective(
-        model, diffusion.diffusion_objective, codes, epochs=20, batch_size=128, progress=False
+    history = training.fit(
+        model,
+        codes,
+        objective=diffusion.diffusion_objective,
+        epochs=20,
+        batch_size=128,
+        progress=False,
     )
     assert history["train_loss"][-1] < 0.8 * history["train_loss"][0]
     assert model.sample(4, generator=torch.Generator().manual_seed(0)).shape == (4, 2)
@@ -75,22 +81,6 @@ def test_time_features_shape_and_bounds():
     features = diffusion.time_features(torch.arange(1, 11), steps=10, n=16)
     assert features.shape == (10, 16) and float(features.abs().max()) <= 1
     assert math.isclose(float(features[0, 8]), math.cos(math.pi / 10), rel_tol=1e-5)
-
-
-def test_frechet_distance_closed_forms():
-    g = torch.Generator().manual_seed(0)
-    a = torch.randn(4000, 3, generator=g)
-    assert abs(diffusion.frechet_distance(a, a)) < 1e-8
-    # means differ, covariances equal: the distance is the squared distance of the means
-    shifted = a + torch.tensor([1.0, -2.0, 0.5])
-    assert abs(diffusion.frechet_distance(a, shifted) - 5.25) < 1e-6
-    # diagonal covariances: sum over dimensions of (sigma_a - sigma_b)^2
-    scaled = a * torch.tensor([2.0, 1.0, 0.5])
-    stds_a, stds_b = a.std(0), scaled.std(0)
-    expected = float((stds_a - stds_b).pow(2).sum())
-    assert abs(diffusion.frechet_distance(a, scaled) - expected) < 0.02
-    with pytest.raises(ValueError, match="must be \\(N, d\\) and \\(M, d\\)"):
-        diffusion.frechet_distance(a, torch.randn(10, 2))
 
 
 def test_sizes_must_be_positive_ints():

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .models import _positive
+from ..models import _positive
 
 
 class VectorQuantizer(nn.Module):
@@ -74,6 +74,8 @@ class VectorQuantizer(nn.Module):
 class VQVAE(nn.Module):
     """MLP encoder -> n_slots discrete codes out of n_codes -> MLP decoder (Bernoulli logits)."""
 
+    likelihood = "bernoulli"
+
     def __init__(
         self, n_slots: int = 16, code_dim: int = 4, n_codes: int = 32, hidden_dim: int = 256
     ):
@@ -118,9 +120,8 @@ class VQVAE(nn.Module):
 
     @torch.no_grad()
     def codes(self, x: torch.Tensor) -> torch.Tensor:
-        """The discrete code of each image: (N, n_slots) indices, on x's device."""
-        device = self.quantizer.codebook.device
-        return self.quantizer.nearest(self.encode(x.to(device))).to(x.device)
+        """The discrete code of each image x (N, 1, 28, 28): (N, n_slots) indices."""
+        return self.quantizer.nearest(self.encode(x))
 
     @torch.no_grad()
     def decode_codes(self, indices: torch.Tensor) -> torch.Tensor:
@@ -144,5 +145,5 @@ class VQVAE(nn.Module):
 
 
 def vqvae_objective(model: VQVAE, x: torch.Tensor, generator=None) -> dict:
-    """The objective for ``fit_objective.fit_objective`` (the VQ-VAE uses no noise)."""
+    """The objective for ``training.fit(..., objective=...)`` (the VQ-VAE uses no noise)."""
     return model.losses(x)

@@ -1,11 +1,12 @@
-"""Tests for vae_course.hierarchical: log densities, the two-layer ELBO, IWAE bound, sampling."""
+"""Tests for extensions.hierarchical: log densities, the two-layer ELBO, IWAE bound, sampling."""
 
 import math
 
 import pytest
 import torch
 
-from vae_course import data, fit_objective, hierarchical
+from vae_course import data, training
+from vae_course.extensions import hierarchical
 
 
 def test_log_normal_matches_torch_distributions():
@@ -70,8 +71,13 @@ def test_training_improves_the_elbo_and_samples_are_images():
     train = data.load_mnist("train", limit=256, download=False, verbose=False).images
     torch.manual_seed(0)
     model = hierarchical.HierarchicalVAE(hidden_dim=64, z1_dim=8, z2_dim=2, top_hidden=16)
-    history = fit_objective.fit_objective(
-        model, hierarchical.hierarchical_objective, train, epochs=4, batch_size=64, progress=False
+    history = training.fit(
+        model,
+        train,
+        objective=hierarchical.hierarchical_objective,
+        epochs=4,
+        batch_size=64,
+        progress=False,
     )
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert {"train_kl_z1", "train_kl_z2"} <= set(history.keys())

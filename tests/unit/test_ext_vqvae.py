@@ -1,10 +1,11 @@
-"""Tests for vae_course.vqvae: nearest-code lookup, straight-through gradients, the moving-average
+"""Tests for extensions.vqvae: nearest-code lookup, straight-through gradients, the moving-average
 codebook, the commitment loss and a short training run."""
 
 import pytest
 import torch
 
-from vae_course import data, fit_objective, vqvae
+from vae_course import data, training
+from vae_course.extensions import vqvae
 
 
 def _quantizer(n_codes=32, code_dim=5, decay=0.9, seed=0):
@@ -68,8 +69,14 @@ def test_training_reduces_the_loss_and_codes_round_trip():
     model.eval()
     with torch.no_grad():
         before = float(model.losses(images)["reconstruction"])
-    history = fit_objective.fit_objective(
-        model, vqvae.vqvae_objective, images, epochs=5, batch_size=64, lr=2e-3, progress=False
+    history = training.fit(
+        model,
+        images,
+        objective=vqvae.vqvae_objective,
+        epochs=5,
+        batch_size=64,
+        lr=2e-3,
+        progress=False,
     )
     with torch.no_grad():
         after = float(model.losses(images)["reconstruction"])
@@ -99,10 +106,10 @@ def test_init_codebook_uses_encoder_outputs_and_checks_the_batch_size():
 
 def test_objective_dict_without_loss_is_refused():
     with pytest.raises(ValueError, match="'loss'"):
-        fit_objective.fit_objective(
+        training.fit(
             vqvae.VQVAE(hidden_dim=8),
-            lambda model, x, g: {"reconstruction": model.losses(x)["loss"]},
             torch.rand(4, 1, 28, 28),
+            objective=lambda model, x, g: {"reconstruction": model.losses(x)["loss"]},
             epochs=1,
             progress=False,
         )

@@ -12,15 +12,8 @@ import math
 import torch
 from torch import nn
 
-from .losses import bernoulli_log_likelihood
-from .models import _positive, standard_normal
-
-LOG_2PI = math.log(2 * math.pi)
-
-
-def log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """log N(z; mu, diag exp(logvar)) summed over the last dimension: (..., d) -> (...)."""
-    return -0.5 * ((z - mu).pow(2) * torch.exp(-logvar) + logvar + LOG_2PI).sum(-1)
+from ..distributions import bernoulli_log_likelihood, log_normal, reparameterize
+from ..models import _positive
 
 
 class GaussianLayer(nn.Module):
@@ -39,6 +32,8 @@ class GaussianLayer(nn.Module):
 
 class HierarchicalVAE(nn.Module):
     """Two latent layers: z1_dim units under z2_dim units. Images (N, 1, 28, 28) in [0, 1]."""
+
+    likelihood = "bernoulli"
 
     def __init__(
         self, hidden_dim: int = 256, z1_dim: int = 16, z2_dim: int = 4, top_hidden: int = 64
@@ -61,10 +56,9 @@ class HierarchicalVAE(nn.Module):
         log_px (log p(x|z1)), kl_z1 (log q(z1|x) - log p(z1|z2)), kl_z2 (log q(z2|z1) - log p(z2)),
         and log_w = log_px - kl_z1 - kl_z2."""
         mu1, logvar1 = self.q_z1(x)  # (N, z1_dim) each
-        z1 = mu1 + torch.exp(0.5 * logvar1) * standard_normal((k, *mu1.shape), mu1, generator)
+        z1 = reparameterize(mu1.expand(k, *mu1.shape), logvar1.expand(k, *mu1.shape), generator)
         mu2, logvar2 = self.q_z2(z1.flatten(0, 1))  # (k*N, z2_dim) each
-        eps2 = standard_normal(mu2.shape, mu2, generator)
-        z2 = mu2 + torch.exp(0.5 * logvar2) * eps2
+        z2 = reparameterize(mu2, logvar2, generator)
         prior_mu1, prior_logvar1 = self.p_z1(z2)  # (k*N, z1_dim) each
         flat_z1 = z1.flatten(0, 1)
         logits = self.decoder(flat_z1).view(-1, 1, 28, 28)
@@ -79,7 +73,7 @@ class HierarchicalVAE(nn.Module):
         return {"log_px": log_px, "kl_z1": kl_z1, "kl_z2": kl_z2, "log_w": log_px - kl_z1 - kl_z2}
 
     def objective(self, x: torch.Tensor, generator=None) -> dict:
-        """Batch means of the one-sample ELBO parts; loss = -ELBO (for ``fit_objective``)."""
+        """Batch means of the one-sample ELBO parts; loss = -ELBO (for ``training.fit``)."""
         terms = {name: value.mean() for name, value in self.log_weights(x, 1, generator).items()}
         return {"loss": -terms["log_w"], "kl_z1": terms["kl_z1"], "kl_z2": terms["kl_z2"]}
 
@@ -87,28 +81,26 @@ class HierarchicalVAE(nn.Module):
     def iwae_bound(
         self, x: torch.Tensor, k: int, generator=None, chunk_size: int | None = None
     ) -> torch.Tensor:
-        """k-sample importance-weighted bound on log p(x): (N,), computed on the model's device,
+        """k-sample importance-weighted bound on log p(x): (N,), x on the model's device,
         ``chunk_size`` samples at a time (default: about 16,384 decoded images per chunk)."""
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be an int >= 1; got {k!r}")
         chunk_size = chunk_size or max(1, 16384 // max(1, len(x)))
-        device = self.decoder[0].weight.device
         parts = [
-            torch.logsumexp(self.log_weights(x.to(device), s, generator)["log_w"], 0)
+            torch.logsumexp(self.log_weights(x, s, generator)["log_w"], 0)
             for s in [min(chunk_size, k - start) for start in range(0, k, chunk_size)]
         ]
-        return (torch.logsumexp(torch.stack(parts), 0) - math.log(k)).to(x.device)
+        return torch.logsumexp(torch.stack(parts), 0) - math.log(k)
 
     @torch.no_grad()
     def sample(self, z2: torch.Tensor, generator=None) -> torch.Tensor:
         """Ancestral sampling below given top codes: z2 (n, z2_dim) -> images (n, 1, 28, 28)
         (z1 drawn from p(z1 | z2), images are the decoder's mean)."""
-        device = self.decoder[0].weight.device
-        mu, logvar = self.p_z1(z2.to(device))
-        z1 = mu + torch.exp(0.5 * logvar) * standard_normal(mu.shape, mu, generator)
-        return torch.sigmoid(self.decoder(z1)).view(-1, 1, 28, 28).to(z2.device)
+        mu, logvar = self.p_z1(z2)
+        z1 = reparameterize(mu, logvar, generator)
+        return torch.sigmoid(self.decoder(z1)).view(-1, 1, 28, 28)
 
 
 def hierarchical_objective(model: HierarchicalVAE, x: torch.Tensor, generator=None) -> dict:
-    """The objective for ``fit_objective.fit_objective``."""
+    """The objective for ``training.fit(..., objective=...)``."""
     return model.objective(x, generator)

@@ -1,11 +1,12 @@
-"""Tests for vae_course.iwae: the IWAE objective and training with it."""
+"""Tests for extensions.iwae: the IWAE objective and training with it."""
 
 import math
 
 import pytest
 import torch
 
-from vae_course import data, iwae, losses, models
+from vae_course import data, losses, models
+from vae_course.extensions import iwae
 
 
 @pytest.fixture(scope="module")

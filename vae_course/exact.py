@@ -21,7 +21,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-LOG_2PI = math.log(2 * math.pi)
+from .distributions import LOG_2PI
+
 DTYPE = torch.float64
 
 

@@ -1,9 +1,9 @@
-"""Tests for vae_course.fit_objective: the generic training loop of the chapter-9 demonstrations."""
+"""Tests for training.fit with an objective of the caller's (chapter 9's demonstrations)."""
 
 import pytest
 import torch
 
-from vae_course.fit_objective import fit_objective
+from vae_course.training import fit
 
 
 def _regression(model, x, generator):
@@ -17,8 +17,15 @@ def test_fits_a_simple_objective_records_parts_and_is_seeded():
     for _ in range(2):
         torch.manual_seed(0)
         model = torch.nn.Linear(1, 1)
-        history = fit_objective(
-            model, _regression, x, epochs=60, batch_size=16, lr=0.05, seed=3, progress=False
+        history = fit(
+            model,
+            x,
+            objective=_regression,
+            epochs=60,
+            batch_size=16,
+            lr=0.05,
+            seed=3,
+            progress=False,
         )
         runs.append(history)
     assert abs(model.weight.item() - 3) < 0.05 and not model.training
@@ -33,10 +40,10 @@ def test_binarize_feeds_fresh_zero_one_batches():
         seen.append(x.clone())
         return {"loss": model(x.flatten(1)).sum() * 0}
 
-    fit_objective(
+    fit(
         torch.nn.Linear(4, 1),
-        objective,
         torch.full((8, 4), 0.5),
+        objective=objective,
         epochs=2,
         batch_size=8,
         binarize=True,
@@ -49,8 +56,8 @@ def test_binarize_feeds_fresh_zero_one_batches():
 def test_argument_errors_are_named():
     model = torch.nn.Linear(1, 1)
     with pytest.raises(ValueError, match="epochs must be a positive int"):
-        fit_objective(model, _regression, torch.zeros(4, 1), epochs=0)
+        fit(model, torch.zeros(4, 1), objective=_regression, epochs=0)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
-        fit_objective(model, _regression, torch.zeros(4, 1), epochs=1, batch_size=0)
+        fit(model, torch.zeros(4, 1), objective=_regression, epochs=1, batch_size=0)
     with pytest.raises(ValueError, match="train_x must be a non-empty tensor"):
-        fit_objective(model, _regression, torch.zeros(0, 1), epochs=1)
+        fit(model, torch.zeros(0, 1), objective=_regression, epochs=1)

@@ -1,11 +1,12 @@
-"""Tests for vae_course.flows: planar log-determinants, flow densities, fitting, 2-D integrals."""
+"""Tests for extensions.flows: planar log-determinants, flow densities, fitting, 2-D integrals."""
 
 import math
 
 import pytest
 import torch
 
-from vae_course import flows, models
+from vae_course import models
+from vae_course.extensions import flows
 
 
 def _planar(dim, seed, scale=1.0):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from .fit_objective import fit_objective
-from .losses import iwae_bound
-from .training import History
+from ..losses import iwae_bound
+from ..training import History, fit
 
 
 def iwae_loss(
@@ -35,7 +34,7 @@ def fit_iwae(
     lr: float = 1e-3,
     seed: int = 0,
     device: str | torch.device | None = None,
-    binarize: bool = False,
+    binarize: bool | None = None,
     progress: bool = True,
 ) -> History:
     """Train a VAE on the k-sample IWAE bound. History column train_loss = -bound (nats).
@@ -48,10 +47,10 @@ def fit_iwae(
     def objective(model, x, generator):
         return {"loss": iwae_loss(model, x, k, generator)}
 
-    return fit_objective(
+    return fit(
         model,
-        objective,
         train_x,
+        objective=objective,
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,

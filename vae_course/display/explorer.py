@@ -24,15 +24,14 @@ import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import torch
 
-from .latent import slerp
-from .mimebundle import dual_view_bundle
-
-METHODS = ("lerp", "slerp")
+from ..latent import METHODS, interpolate
+from .bundle import dual_view_bundle
 
 
 @dataclass(frozen=True)
@@ -114,31 +113,9 @@ def _data_uri(png: bytes) -> str:
 def path_point(
     z0: torch.Tensor, z1: torch.Tensor, t: float, method: str = "slerp", eps: float = 1e-4
 ) -> torch.Tensor:
-    """The point at fraction ``t`` of the way from z0 to z1 (each (d,)): (d,).
-
-    The same paths as ``latent.lerp`` and ``latent.slerp`` (which give them at evenly spaced
-    grid points), at any t, so that a live slider can move continuously. slerp: the direction
-    turns along the great circle while the norm changes linearly; directions less than ``eps``
-    radians apart or a zero vector fall back to lerp, as in ``latent.slerp``.
-    """
-    if method not in METHODS:
-        raise ValueError(f"method must be 'lerp' or 'slerp'; got {method!r}")
-    slerp(z0, z1, 2)  # the library's checks: shapes, opposite directions
-    if t == 0 or t == 1:
-        return (z0 if t == 0 else z1).clone()
-    straight = (1 - t) * z0 + t * z1
-    if method == "lerp":
-        return straight
-    a, b = z0.double(), z1.double()
-    n0, n1 = a.norm(), b.norm()
-    if n0 == 0 or n1 == 0:
-        return straight
-    u0, u1 = a / n0, b / n1
-    omega = 2 * torch.atan2((u0 - u1).norm(), (u0 + u1).norm())
-    if omega < eps:
-        return straight
-    direction = (math.sin((1 - t) * omega) * u0 + math.sin(t * omega) * u1) / torch.sin(omega)
-    return (((1 - t) * n0 + t * n1) * direction).to(z0.dtype)
+    """The point at fraction ``t`` of the way from z0 to z1 (each (d,)): (d,), on the same
+    path as ``latent.lerp`` / ``latent.slerp`` (``latent.interpolate`` at one t)."""
+    return interpolate(z0, z1, torch.tensor([float(t)]), method, eps)[0]
 
 
 class LatentExplorer:
@@ -235,7 +212,7 @@ class LatentExplorer:
             raise ValueError(f"method must be 'lerp' or 'slerp'; got {method!r}")
         _check_steps(steps)
         z0, z1 = z0.detach().cpu().float(), z1.detach().cpu().float()
-        slerp(z0, z1, 2)  # the same checks (shapes, opposite directions) as the library
+        interpolate(z0, z1, torch.tensor([0.5]), method)  # the library's checks
         if z0.shape[0] != getattr(model, "latent_dim", None):
             raise ValueError(
                 f"z0 and z1 must have the model's latent_dim "
@@ -436,7 +413,7 @@ class LatentExplorer:
         }
         return (
             f'<div class="vae-explorer" id="{uid}" data-frame="{index}">'
-            f"<style>{_CSS.replace('ROOT', '#' + uid)}</style>"
+            f"<style>{_asset('explorer.css').replace('ROOT', '#' + uid)}</style>"
             f'<p class="vae-explorer-title" id="{uid}-title">{e(self.title)}</p>'
             f'<div class="vae-explorer-row">{"".join(refs)}</div>'
             f'<div class="vae-explorer-controls" role="group" aria-labelledby="{uid}-title">'
@@ -445,7 +422,7 @@ class LatentExplorer:
             f"{e(start_text)}</output>"
             f'<p class="vae-explorer-note">Static view: {n_frames} precomputed frames. '
             "Run the notebook for continuous sliders.</p>"
-            f"<script>{_JS.replace('CONFIG', json.dumps(config))}</script></div>"
+            f"<script>{_asset('explorer.js').replace('CONFIG', json.dumps(config))}</script></div>"
         )
 
     def _repr_html_(self) -> str:
@@ -485,48 +462,6 @@ def _model_decoder(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Ten
     return decode
 
 
-_CSS = """
-ROOT { font: inherit; margin: 0.5em 0 1em; }
-ROOT .vae-explorer-title { font-weight: 600; margin: 0 0 0.4em; }
-ROOT .vae-explorer-row { display: flex; align-items: center; gap: 1em; flex-wrap: wrap; }
-ROOT .vae-explorer-view { image-rendering: pixelated; background-repeat: no-repeat;
-  border: 1px solid #888; }
-ROOT .vae-explorer-ref { margin: 0; text-align: center; font-size: 0.85em; }
-ROOT .vae-explorer-ref img { image-rendering: pixelated; border: 1px solid #888; display: block; }
-ROOT .vae-explorer-control { display: flex; align-items: center; gap: 0.6em; margin: 0.3em 0; }
-ROOT .vae-explorer-control label { min-width: 2em; font-family: monospace; }
-ROOT .vae-explorer-control input { width: min(320px, 70vw); }
-ROOT .vae-explorer-control input:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
-ROOT .vae-explorer-readout { display: block; font-family: monospace; margin-top: 0.2em; }
-ROOT .vae-explorer-note { font-size: 0.8em; opacity: 0.75; margin: 0.3em 0 0; }
-"""
-
-_JS = """
-(function () {
-  var cfg = CONFIG;
-  var root = document.getElementById(cfg.id);
-  if (!root) { return; }
-  var view = document.getElementById(cfg.id + "-view");
-  var out = document.getElementById(cfg.id + "-readout");
-  var inputs = cfg.names.map(function (_, k) {
-    return document.getElementById(cfg.id + "-a" + k);
-  });
-  function fmt(v) { var s = v.toFixed(2); return s === "-0.00" ? "0.00" : s; }
-  function draw() {
-    var index = 0, parts = [];
-    inputs.forEach(function (input, k) {
-      var i = Number(input.value);
-      index = index * cfg.values[k].length + i;
-      var text = cfg.names[k] + " = " + fmt(cfg.values[k][i]);
-      input.setAttribute("aria-valuetext", text);
-      parts.push(text);
-    });
-    var r = Math.floor(index / cfg.columns), c = index % cfg.columns;
-    view.style.backgroundPosition = (-c * cfg.width) + "px " + (-r * cfg.height) + "px";
-    root.setAttribute("data-frame", String(index));
-    out.textContent = parts.join(", ");
-  }
-  inputs.forEach(function (input) { input.addEventListener("input", draw); });
-  draw();
-})();
-"""
+def _asset(name: str) -> str:
+    """The text of ``static/<name>``, shipped as package data."""
+    return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")

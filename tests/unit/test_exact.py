@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal
 
-from vae_course.toy import DTYPE, ToyModel
+from vae_course.exact import DTYPE, ToyModel
 
 A = torch.tensor([1.5, -0.5], dtype=DTYPE)  # the linear curve z -> z * A has closed forms
 
