@@ -1,6 +1,6 @@
 """Make the landing page's figure: digits decoded from prior samples of a small trained VAE.
 
-    PYTHONPATH=. python scripts/make_landing_figure.py [--out book/_static/landing_prior_samples.png]
+    PYTHONPATH=. python scripts/make_landing_figure.py [--out PATH] [--epochs N]
 
 Trains a VAE (Bernoulli likelihood, d = 8) on the 4,000 offline training digits that ship
 with the course (no network needed), draws 64 codes z ~ N(0, I) and saves the decoder's
