@@ -13,12 +13,13 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# The course package is installed from a freshly built wheel, never linked, so the book and the
-# tests use exactly what a learner's `pip install` gets (package data included).
+# The course package (and the instructor tool, a second distribution in instructor/) is installed
+# from freshly built wheels, never linked, so the book and the tests use exactly what a
+# learner's `pip install` gets (package data included).
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall . ./instructor
 
 book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -35,8 +36,8 @@ check: install
 	$(BIN)/pytest -m unit
 
 lint: install
-	$(BIN)/ruff check vae_course tests benchmarks scripts book/_ext
-	$(BIN)/ruff format --check vae_course tests benchmarks scripts book/_ext
+	$(BIN)/ruff check vae_course instructor tests benchmarks scripts book/_ext
+	$(BIN)/ruff format --check vae_course instructor tests benchmarks scripts book/_ext
 
 clean:
 	rm -rf _build build dist *.egg-info

@@ -1,12 +1,27 @@
-"""Shared fixtures: notebook timings reported at the end of the run, and one marker per kind of
-test, taken from the folder a test lives in (tests/unit, tests/notebooks, tests/browser,
-tests/instructor), so `pytest -m unit` runs the quick everyday checks."""
+"""Shared fixtures, and one marker per kind of test taken from the folder a test lives in
+(tests/unit, tests/notebooks, tests/browser, tests/instructor), so `pytest -m unit` runs the
+quick everyday checks.
+
+Every chapter is executed once per test run: ``executed_chapters`` runs each notebook alone
+with nbval against an installed wheel (as Colab would run it), and ``built_book`` builds the
+book from those executed notebooks with execution turned off. Notebook timings are reported
+at the end of the run."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
+
+from paths import ROOT, chapters
+from standalone import standalone_env
 
 KINDS = ("unit", "notebooks", "browser", "instructor")
 
@@ -41,3 +56,90 @@ def pytest_collection_modifyitems(config, items):
                 f"{item.nodeid}: tests live in one of tests/{{{','.join(KINDS)}}}/"
             )
         item.add_marker(getattr(pytest.mark, folder))
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory) -> Path:
+    """A folder holding vae_course installed from a freshly built wheel."""
+    work = tmp_path_factory.mktemp("wheel")
+    dist, site = work / "dist", work / "site"
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run(
+        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)],
+        check=True,
+    )
+    wheels = list(dist.glob("vae_course-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel in {dist}, found {wheels}"
+    subprocess.run(
+        [*pip, "install", "--quiet", "--no-deps", "--target", str(site), str(wheels[0])],
+        check=True,
+    )
+    return site
+
+
+@dataclass
+class ChapterRun:
+    returncode: int
+    log: str
+    seconds: float
+    executed: Path  # the notebook with its outputs (missing when the run failed early)
+    leftovers: list[str]  # files the chapter wrote next to itself
+
+
+def _run_chapter(notebook: Path, work: Path, site: Path, plugins: Path, out: Path) -> ChapterRun:
+    work.mkdir()
+    shutil.copy(notebook, work / notebook.name)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_save"]
+    command += ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=300", notebook.name]
+    env = {**standalone_env(site, plugins), "VAE_COURSE_EXECUTED_DIR": str(out)}
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    leftovers = sorted({p.name for p in work.iterdir()} - {notebook.name})
+    log = result.stdout[-6000:] + result.stderr[-3000:]
+    return ChapterRun(result.returncode, log, seconds, out / notebook.name, leftovers)
+
+
+@pytest.fixture(scope="session")
+def executed_chapters(installed_wheel, tmp_path_factory) -> dict[str, ChapterRun]:
+    """Each chapter run once, alone in an empty folder, two at a time (the machine's cores)."""
+    base = tmp_path_factory.mktemp("chapters")
+    plugins, out = base / "plugins", base / "executed"
+    plugins.mkdir()
+    out.mkdir()
+    shutil.copy(Path(__file__).with_name("nbval_save.py"), plugins / "nbval_save.py")
+    notebooks = chapters()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = pool.map(
+            lambda nb: _run_chapter(nb, base / nb.stem, installed_wheel, plugins, out), notebooks
+        )
+        results = {nb.stem: run for nb, run in zip(notebooks, runs, strict=True)}
+    for stem, run in results.items():
+        NOTEBOOK_SECONDS[f"{stem}.ipynb"] = run.seconds
+    return results
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, executed_chapters) -> Path:
+    """The HTML book, built with warnings as errors from the executed chapters (no second
+    execution): a copy of the sources whose notebooks carry nbval's outputs."""
+    failed = [stem for stem, run in executed_chapters.items() if run.returncode != 0]
+    assert failed == [], f"chapters that did not run: {failed}"
+    stage = tmp_path_factory.mktemp("book-sources")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, stage / name)
+    shutil.copytree(ROOT / "book", stage / "book", ignore=shutil.ignore_patterns("*.ipynb"))
+    for stem, run in executed_chapters.items():
+        shutil.copy(run.executed, stage / "book" / f"{stem}.ipynb")
+    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"]["execute_notebooks"] = "off"
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(stage), "-W", "-n", "--keep-going"]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    NOTEBOOK_SECONDS["(book build from the executed chapters)"] = time.perf_counter() - start
+    log = result.stdout + result.stderr
+    (stage / "build.log").write_text(log)
+    assert result.returncode == 0, log[-8000:]
+    return stage / "_build" / "html"

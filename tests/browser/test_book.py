@@ -1,18 +1,16 @@
 """The book: built with warnings as errors, then read in headless Chromium as a learner would.
 
-The build executes every chapter (quick sizes on CPU). Each page is then served on 127.0.0.1 and
-opened with every other request blocked: no console errors, math typeset by the locally served
-MathJax, figures with alt text, the Colab link of each chapter pointing at that chapter in the
-repository of _config.yml, and every quiz answered wrong and right, by mouse and by keyboard.
+The book is built from the chapters as the standalone nbval runs executed them (quick sizes on
+CPU; see ``built_book`` in conftest.py), so each chapter runs once per test run. Each page is
+then served on 127.0.0.1 and opened with every other request blocked: no console errors, math
+typeset by the locally served MathJax, figures with alt text, the Colab link of each chapter
+pointing at that chapter in the repository of _config.yml, and every quiz answered wrong and
+right, by mouse and by keyboard.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,40 +18,10 @@ import pytest
 from vae_course.quiz import load_bank
 
 from browser import chromium, open_page, static_server, tab_to
-from paths import ROOT, book_config, chapters, toc_files
+from paths import book_config, chapters, toc_files
 
 PAGES = toc_files()
 CHAPTER_STEMS = [p.stem for p in chapters()]
-
-
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory, notebook_seconds) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    start = time.perf_counter()
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(ROOT),
-            "-W",
-            "-n",
-            "--keep-going",
-            "--path-output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "VAE_COURSE_MODE": "quick"},
-    )
-    log = result.stdout + result.stderr
-    (out / "build.log").write_text(log)
-    seconds = time.perf_counter() - start
-    notebook_seconds["(whole book build)"] = seconds
-    for name, secs in re.findall(r"book/(\S+\.ipynb): Executed notebook in ([\d.]+) seconds", log):
-        notebook_seconds[f"{name} (book build)"] = float(secs)
-    assert result.returncode == 0, log[-8000:]
-    return out / "_build" / "html"
 
 
 def test_book_builds_without_warnings(built_book):

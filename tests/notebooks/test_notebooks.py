@@ -8,42 +8,14 @@ the wheel fails here. No network is available; the data fallback is what runs.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from paths import ROOT, chapters
-
-
-@pytest.fixture(scope="session")
-def installed_wheel(tmp_path_factory) -> Path:
-    """A folder holding vae_course installed from a freshly built wheel."""
-    work = tmp_path_factory.mktemp("wheel")
-    dist, site = work / "dist", work / "site"
-    pip = [sys.executable, "-m", "pip"]
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)],
-        check=True,
-    )
-    wheels = list(dist.glob("vae_course-*.whl"))
-    assert len(wheels) == 1, f"expected one wheel in {dist}, found {wheels}"
-    subprocess.run(
-        [*pip, "install", "--quiet", "--no-deps", "--target", str(site), str(wheels[0])],
-        check=True,
-    )
-    return site
-
-
-def standalone_env(site: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env["PYTHONPATH"] = str(site)
-    env["VAE_COURSE_MODE"] = "quick"
-    return env
+from standalone import standalone_env
 
 
 def test_wheel_is_what_the_kernel_imports(installed_wheel, tmp_path):
@@ -61,28 +33,8 @@ def test_wheel_is_what_the_kernel_imports(installed_wheel, tmp_path):
 
 
 @pytest.mark.parametrize("notebook", chapters(), ids=lambda p: p.stem)
-def test_chapter_runs_standalone(notebook, installed_wheel, tmp_path, notebook_seconds):
-    shutil.copy(notebook, tmp_path / notebook.name)
-    start = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "--nbval-cell-timeout=300",
-            notebook.name,
-        ],
-        cwd=tmp_path,
-        env=standalone_env(installed_wheel),
-        capture_output=True,
-        text=True,
-    )
-    notebook_seconds[notebook.name] = time.perf_counter() - start
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    leftovers = {p.name for p in tmp_path.iterdir()} - {notebook.name}
-    assert not leftovers, f"{notebook.name} wrote files next to itself: {sorted(leftovers)}"
+def test_chapter_runs_standalone(notebook, executed_chapters):
+    run = executed_chapters[notebook.stem]
+    assert run.returncode == 0, run.log
+    assert run.executed.exists(), f"nbval wrote no executed copy of {notebook.name}"
+    assert not run.leftovers, f"{notebook.name} wrote files next to itself: {run.leftovers}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from paths import ROOT
 
-TARGETS = ["vae_course", "tests", "benchmarks", "scripts", "book/_ext"]
+TARGETS = ["vae_course", "instructor", "tests", "benchmarks", "scripts", "book/_ext"]
 
 
 def ruff() -> str:
