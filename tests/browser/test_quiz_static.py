@@ -1,5 +1,7 @@
-"""The static quiz: its HTML hides the answers, and in real headless Chromium (system binary,
-every non-loopback request blocked) each question type works by mouse and by keyboard alone."""
+"""The static quiz: its HTML hides the answers and every id from the bank, and in real headless
+Chromium (system binary, every non-loopback request blocked) each question type works by mouse
+and by keyboard alone, nothing reloads the page, and every question of the course bank answers
+wrong then right."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from vae_course import quiz
-from vae_course.quiz import load_bank, static
+from vae_course.quiz import load_bank, read_bank, static
 from vae_course.quiz.checking import MULTIPLE_WRONG
+from vae_course.quiz.schema import normalize_answer
+from vae_course.quiz.shuffle import display_choices, display_words
 from vae_course.quiz.validate import parse_bank
 
 from browser import chromium, open_page, static_server, tab_to
@@ -23,40 +27,40 @@ BANK = {
     "title": "Test quiz",
     "questions": [
         {
-            "id": "t-single",
+            "id": "zq-single",
             "type": "single",
             "stem": "Which one has $x_1$?",
             "choices": [
-                {"id": "alpha", "text": "Alpha", "correct": True, "feedback": "FBALPHARIGHT."},
-                {"id": "beta", "text": "Beta $\\beta$", "feedback": "FBBETAWRONG."},
-                {"id": "gamma", "text": "Gamma", "feedback": "FBGAMMAWRONG."},
+                {"id": "zqa", "text": "Alpha", "correct": True, "feedback": "FBALPHARIGHT."},
+                {"id": "zqb", "text": "Beta $\\beta$", "feedback": "FBBETAWRONG."},
+                {"id": "zqc", "text": "Gamma", "feedback": "FBGAMMAWRONG."},
             ],
             "explanation": "EXPLSINGLE with $a_1$.",
         },
         {
-            "id": "t-multiple",
+            "id": "zq-multiple",
             "type": "multiple",
             "stem": "Which two?",
             "choices": [
-                {"id": "m-one", "text": "One", "correct": True, "feedback": "FBONE."},
-                {"id": "m-two", "text": "Two", "correct": True, "feedback": "FBTWO."},
-                {"id": "m-three", "text": "Three", "feedback": "FBTHREE."},
+                {"id": "zqm1", "text": "One", "correct": True, "feedback": "FBONE."},
+                {"id": "zqm2", "text": "Two", "correct": True, "feedback": "FBTWO."},
+                {"id": "zqm3", "text": "Three", "feedback": "FBTHREE."},
             ],
             "explanation": "EXPLMULTIPLE.",
             "points": 2,
         },
         {
-            "id": "t-fill",
+            "id": "zq-fill",
             "type": "fill_blank",
-            "stem": "A {{fruit}} and a {{mineral}}.",
+            "stem": "A {{zqfruit}} and a {{zqmineral}}.",
             "blanks": {
-                "fruit": {"answers": ["pear"], "word_bank": ["apple", "pear", "plum"]},
-                "mineral": {"answers": ["zanzibarite", "zanzi barite"]},
+                "zqfruit": {"answers": ["pear"], "word_bank": ["apple", "pear", "plum"]},
+                "zqmineral": {"answers": ["zanzibarite", "zanzi barite", "N(0, I)"]},
             },
             "explanation": "EXPLFILL.",
         },
         {
-            "id": "t-numeric",
+            "id": "zq-numeric",
             "type": "numeric",
             "stem": "About $10\\pi$?",
             "answer": 31.4159,
@@ -79,6 +83,13 @@ SECRETS = [
     "31.4159",
     "31.1",
     "31.7",
+    # no id from the bank: question ids, choice ids, blank names
+    "zq-",
+    "zqa",
+    "zqb",
+    "zqm",
+    "zqfruit",
+    "zqmineral",
 ]
 TOTAL = 5
 
@@ -86,6 +97,22 @@ TOTAL = 5
 def make_quiz() -> quiz.Quiz:
     bank_file = parse_bank(BANK, "99_test.yaml")
     return quiz.Quiz(bank_file.title, list(bank_file.questions))
+
+
+QUESTIONS = make_quiz().questions
+
+
+def position(number: int, choice_id: str) -> int:
+    """Where the display shuffle put a choice of question ``number`` (1-based), 0-based."""
+    return [c.id for c in display_choices(QUESTIONS[number - 1])].index(choice_id)
+
+
+def qsel(number: int) -> str:
+    return f".vaeq-question:nth-of-type({number})"
+
+
+def choice_sel(number: int, choice_id: str) -> str:
+    return f"{qsel(number)} input[value='{position(number, choice_id)}']"
 
 
 def page_html(*fragments: str, head: str = "") -> str:
@@ -111,6 +138,8 @@ MATHJAX_HEAD = (
     "document', processHtmlClass: 'tex2jax_process|mathjax_process|math|output_area'}};"
     "</script><script defer src='mathjax/tex-chtml.js'></script>"
 )
+# Each chapter's quiz, as the book shows it.
+COURSE = [(f.chapter, f.title, list(f.questions)) for f in read_bank()]
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +147,17 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("quiz_site")
     q = make_quiz()
     (root / "two.html").write_text(page_html(q.to_html(), q.to_html()), encoding="utf-8")
-    sample = quiz.show("06_sampling")
+    # What an untrusted notebook shows: the same HTML with its script stripped.
+    stripped = re.sub(r"<script>.*?</script>", "", q.to_html(), flags=re.DOTALL)
+    (root / "untrusted.html").write_text(page_html(stripped), encoding="utf-8")
     (root / "mathjax").symlink_to(mathjax_dir(), target_is_directory=True)
+    sample = quiz.show("06_sampling")
     (root / "sample.html").write_text(
         page_html(sample.to_html(), head=MATHJAX_HEAD), encoding="utf-8"
     )
+    for chapter, title, questions in COURSE:
+        html = quiz.Quiz(title, questions).to_html()
+        (root / f"{chapter}.html").write_text(page_html(html), encoding="utf-8")
     with static_server(root) as base_url, chromium() as browser:
         yield base_url, browser
 
@@ -133,18 +168,20 @@ def page(site):
     page, problems = open_page(
         browser, base_url + "two.html", viewport={"width": 900, "height": 900}
     )
+    page.evaluate("() => { window.notReloaded = true; }")
     yield page
+    assert page.evaluate("() => window.notReloaded === true"), "the page was reloaded"
     assert problems.console_errors == [], problems.console_errors
     assert problems.blocked == [], problems.blocked
     page.context.close()
 
 
-def form(page, qid, instance=0):
-    return page.locator(f"form[data-qid='{qid}']").nth(instance)
+def question(page, number, instance=0):
+    return page.locator("section.vaeq").nth(instance).locator(qsel(number))
 
 
-def feedback(page, qid, instance=0) -> str:
-    return form(page, qid, instance).locator(".vaeq-feedback").inner_text()
+def feedback(page, number, instance=0) -> str:
+    return question(page, number, instance).locator(".vaeq-feedback").inner_text()
 
 
 def score(page, instance=0) -> str:
@@ -165,18 +202,37 @@ def test_structure_fieldsets_live_regions_and_math():
     assert f"Score: 0 / {TOTAL} points" in html
 
 
+def test_no_form_and_every_button_is_a_plain_button():
+    html = make_quiz().to_html()
+    buttons = re.findall(r"<button\b[^>]*>", html)
+    assert len(buttons) == len(BANK["questions"])
+    assert all('type="button"' in b for b in buttons)
+    assert "<form" not in re.sub(r"<(script|style)>.*?</\1>", "", html, flags=re.DOTALL)
+
+
 def test_two_renderings_share_no_dom_id():
     q = make_quiz()
     ids = re.findall(r'\sid="([^"]+)"', q.to_html() + q.to_html())
     assert len(ids) == len(set(ids)) > 10
 
 
-def test_answers_are_not_readable_in_the_page_source():
+def test_answers_and_ids_are_not_readable_in_the_page_source():
     html = make_quiz().to_html()
     for secret in SECRETS:
-        assert secret not in html, secret
+        assert secret.lower() not in html.lower(), secret
     markup = re.sub(r"<(script|style)>.*?</\1>", "", html, flags=re.DOTALL)
     assert "correct" not in markup.lower()  # no flag, class or attribute marks a right choice
+
+
+def test_choices_and_word_banks_are_shown_in_the_display_order():
+    html = make_quiz().to_html()
+    labels = re.findall(r"<label for=\"[^\"]+-q1-c\d\">(.*?)</label>", html)
+    shown = display_choices(QUESTIONS[0])
+    assert [re.sub(r"\\\(.*?\\\)", "", t).strip() for t in labels] == [
+        re.sub(r"\$.*?\$", "", c.text).strip() for c in shown
+    ]
+    options = re.findall(r'<option value="([^"]+)">', html)
+    assert options == display_words(QUESTIONS[2], QUESTIONS[2].blanks[0])
 
 
 def test_page_does_not_depend_on_which_choice_is_correct():
@@ -185,7 +241,7 @@ def test_page_does_not_depend_on_which_choice_is_correct():
     data = {**BANK, "questions": [dict(q) for q in BANK["questions"]]}
     single = data["questions"][0]
     single["choices"] = [
-        {**c, "correct": c["id"] == "gamma"} for c in BANK["questions"][0]["choices"]
+        {**c, "correct": c["id"] == "zqc"} for c in BANK["questions"][0]["choices"]
     ]
     fixed = {"uid": "vaeq-fixed", "key": b"0123456789abcdef", "salt": "s"}
     a = static.render_static("T", list(moved.questions), **fixed)
@@ -195,18 +251,18 @@ def test_page_does_not_depend_on_which_choice_is_correct():
     assert strip.sub("", a) == strip.sub("", b)
 
 
-def test_payload_holds_a_salted_hash_of_the_correct_answer():
-    questions = list(parse_bank(BANK, "99_test.yaml").questions)
+def test_payload_holds_a_salted_hash_of_the_correct_positions():
     key, salt = b"k3y", "pepper"
-    html = static.render_static("T", questions, key=key, salt=salt)
+    html = static.render_static("T", list(QUESTIONS), key=key, salt=salt)
     payloads = re.findall(r'data-payload="([^"]+)"', html)
     single = static.decode_payload(payloads[0], key)
-    expected = hashlib.sha256(f"{salt}\nt-single\nalpha".encode()).hexdigest()
+    expected = hashlib.sha256(f"{salt}\n1\n{position(1, 'zqa')}".encode()).hexdigest()
     assert single["h"] == expected
     multiple = static.decode_payload(payloads[1], key)
-    assert multiple["h"] == static.answer_hash(salt, "t-multiple", "m-one,m-two")
+    both = sorted([position(2, "zqm1"), position(2, "zqm2")])
+    assert multiple["h"] == static.answer_hash(salt, "2", f"{both[0]},{both[1]}")
     fill = static.decode_payload(payloads[2], key)
-    assert static.answer_hash(salt, "t-fill", "mineral\nzanzi barite") in fill["b"][1]
+    assert static.answer_hash(salt, "3", "1\nzanzi barite") in fill["b"][1]
     numeric = static.decode_payload(payloads[3], key)
     assert numeric["lo"] < 31.4159 * 0.99 + 1e-6 and numeric["hi"] > 31.4159 * 1.01 - 1e-6
 
@@ -221,124 +277,161 @@ def test_js_sha256_matches_hashlib(page):
     assert got == [hashlib.sha256(s.encode()).hexdigest() for s in samples]
 
 
+def test_js_normalization_matches_python(page):
+    samples = [
+        "N(0, I)",
+        " $N(0,  I)$ ",
+        "$$ p(z) $$",
+        "Standard   Normal",
+        "0",
+        "0.0",
+        "-0.00",
+        "\u22120.5",
+        "-.5",
+        "1e-3",
+        "0.001",
+        "1E+2",
+        "5.",
+        "12345678901234567890",
+        "1e400",
+        "ﬁne  ＡＢＣ",
+        "a , b",
+        "q(z|x)",
+        "latent space.",
+        "0.1",
+        "0.10",
+        "3.14159",
+    ]
+    got = page.evaluate("(xs) => xs.map((x) => window.vaeCourseQuiz.normalize(x))", samples)
+    assert got == [normalize_answer(s) for s in samples]
+
+
 def test_single_choice_by_mouse(page):
-    f = form(page, "t-single")
+    f = question(page, 1)
     f.get_by_text("Gamma").click()  # the label, as a reader clicks
     f.get_by_role("button", name="Check question 1").click()
-    text = feedback(page, "t-single")
+    text = feedback(page, 1)
     assert "Not quite: FBGAMMAWRONG." in text and "Explanation: EXPLSINGLE" in text
     assert score(page) == f"Score: 0 / {TOTAL} points"
     f.get_by_text("Alpha").click()
     f.get_by_role("button").click()
-    assert "Correct. FBALPHARIGHT." in feedback(page, "t-single")
+    assert "Correct. FBALPHARIGHT." in feedback(page, 1)
     assert score(page) == f"Score: 1 / {TOTAL} points"
     assert score(page, 1) == f"Score: 0 / {TOTAL} points"  # the second quiz is untouched
 
 
 def test_single_choice_by_keyboard(page):
-    tab_to(page, "form[data-qid='t-single'] input[value='alpha']")
-    page.keyboard.press("ArrowDown")  # moves to and selects 'beta'
-    tab_to(page, "form[data-qid='t-single'] button")
-    page.keyboard.press("Enter")
-    assert "Not quite: FBBETAWRONG." in feedback(page, "t-single")
-    page.keyboard.press("Shift+Tab")  # back into the radio group, on 'beta'
-    page.keyboard.press("ArrowUp")
-    tab_to(page, "form[data-qid='t-single'] button")
+    shown = display_choices(QUESTIONS[0])
+    alpha = position(1, "zqa")
+    tab_to(page, f"{qsel(1)} input[value='0']")  # Tab enters the radio group at its first
     page.keyboard.press("Space")
-    assert "Correct. FBALPHARIGHT." in feedback(page, "t-single")
+    if alpha == 0:
+        page.keyboard.press("ArrowDown")  # moves to and selects the second choice
+    wrong = shown[1] if alpha == 0 else shown[0]
+    tab_to(page, f"{qsel(1)} button")
+    page.keyboard.press("Enter")
+    assert f"Not quite: {wrong.feedback}" in feedback(page, 1)
+    page.keyboard.press("Shift+Tab")  # back into the radio group, on the wrong choice
+    for _ in range(1 if alpha == 0 else alpha):
+        page.keyboard.press("ArrowUp" if alpha == 0 else "ArrowDown")
+    tab_to(page, f"{qsel(1)} button")
+    page.keyboard.press("Space")
+    assert "Correct. FBALPHARIGHT." in feedback(page, 1)
     assert score(page) == f"Score: 1 / {TOTAL} points"
 
 
 def test_nothing_chosen_asks_for_an_answer(page):
-    form(page, "t-single").get_by_role("button").click()
-    assert feedback(page, "t-single") == "Choose an answer first."
-    form(page, "t-multiple").get_by_role("button").click()
-    assert feedback(page, "t-multiple") == "Choose at least one answer first."
+    question(page, 1).get_by_role("button").click()
+    assert feedback(page, 1) == "Choose an answer first."
+    question(page, 2).get_by_role("button").click()
+    assert feedback(page, 2) == "Choose at least one answer first."
     assert score(page) == f"Score: 0 / {TOTAL} points"
 
 
 def test_multiple_answers_by_mouse(page):
-    f = form(page, "t-multiple")
+    f = question(page, 2)
     f.get_by_label("One").check()
     f.get_by_label("Three").check()
     f.get_by_role("button").click()
-    text = feedback(page, "t-multiple")
-    assert text.startswith("\u2718 Not quite: " + MULTIPLE_WRONG + " FBONE. FBTHREE.")
+    text = feedback(page, 2)
+    chosen = sorted(["zqm1", "zqm3"], key=lambda c: position(2, c))
+    words = " ".join("FBONE." if c == "zqm1" else "FBTHREE." for c in chosen)
+    assert text.startswith("\u2718 Not quite: " + MULTIPLE_WRONG + " " + words)
     f.get_by_label("Three").uncheck()
     f.get_by_label("Two").check()
     f.get_by_role("button").click()
-    assert feedback(page, "t-multiple").startswith("\u2714 Correct. FBONE. FBTWO.")
+    assert feedback(page, 2).startswith("\u2714 Correct.")
+    assert "FBONE." in feedback(page, 2) and "FBTWO." in feedback(page, 2)
     assert score(page) == f"Score: 2 / {TOTAL} points"
 
 
 def test_multiple_answers_by_keyboard(page):
-    tab_to(page, "form[data-qid='t-multiple'] input[value='m-one']")
-    page.keyboard.press("Space")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Space")  # m-two
-    tab_to(page, "form[data-qid='t-multiple'] button")
+    for choice_id in sorted(("zqm1", "zqm2"), key=lambda c: position(2, c)):  # Tab order
+        tab_to(page, choice_sel(2, choice_id))
+        page.keyboard.press("Space")
+    tab_to(page, f"{qsel(2)} button")
     page.keyboard.press("Enter")
-    assert feedback(page, "t-multiple").startswith("\u2714 Correct.")
+    assert feedback(page, 2).startswith("\u2714 Correct.")
     assert score(page) == f"Score: 2 / {TOTAL} points"
 
 
-def test_fill_blanks_by_keyboard(page):
-    tab_to(page, "form[data-qid='t-fill'] select")
+def test_fill_blanks_by_keyboard_enter_checks_without_reloading(page):
+    tab_to(page, f"{qsel(3)} select")
     page.keyboard.type("plum")  # type-ahead picks the option
     page.keyboard.press("Tab")
     page.keyboard.type("granite")
-    page.keyboard.press("Enter")  # submits the question's form
-    assert "Not quite: blank 1 is not; blank 2 is not." in feedback(page, "t-fill")
+    page.keyboard.press("Enter")  # checks the question; nothing is submitted
+    assert "Not quite: blank 1 is not; blank 2 is not." in feedback(page, 3)
     page.keyboard.press("Shift+Tab")
     page.keyboard.type("pear")
     page.keyboard.press("Tab")
     page.keyboard.press("Control+A")
     page.keyboard.type("  ZANZI   Barite ")
     page.keyboard.press("Enter")
-    assert feedback(page, "t-fill").startswith("\u2714 Correct.")
-    assert "Explanation: EXPLFILL." in feedback(page, "t-fill")
+    assert feedback(page, 3).startswith("\u2714 Correct.")
+    assert "Explanation: EXPLFILL." in feedback(page, 3)
 
 
-def test_fill_blanks_by_mouse(page):
-    f = form(page, "t-fill")
+def test_fill_blanks_by_mouse_with_a_notation_variant(page):
+    f = question(page, 3)
     f.get_by_label("Blank 1").select_option("pear")
     f.get_by_label("Blank 2").click()
     page.keyboard.type("quartz")
     f.get_by_role("button").click()
-    assert "Not quite: blank 1 is right; blank 2 is not." in feedback(page, "t-fill")
-    f.get_by_label("Blank 2").fill("Zanzibarite")
+    assert "Not quite: blank 1 is right; blank 2 is not." in feedback(page, 3)
+    f.get_by_label("Blank 2").fill("$n(0,I)$")  # listed as N(0, I)
     f.get_by_role("button").click()
-    assert feedback(page, "t-fill").startswith("\u2714 Correct.")
+    assert feedback(page, 3).startswith("\u2714 Correct.")
     assert score(page) == f"Score: 1 / {TOTAL} points"
 
 
 def test_numeric_by_keyboard_and_mouse(page):
-    tab_to(page, "form[data-qid='t-numeric'] input")
+    tab_to(page, f"{qsel(4)} input")
     page.keyboard.type("forty")
     page.keyboard.press("Enter")
-    assert feedback(page, "t-numeric").startswith("Enter a number")
+    assert feedback(page, 4).startswith("Enter a number")
     page.keyboard.press("Control+A")
     page.keyboard.type("40")
     page.keyboard.press("Enter")
-    assert "Not quite: 40 is too high." in feedback(page, "t-numeric")
+    assert "Not quite: 40 is too high." in feedback(page, 4)
     page.keyboard.press("Control+A")
     page.keyboard.type("31")  # 1.3 % low: outside the 1 % tolerance
     page.keyboard.press("Enter")
-    assert "Not quite: 31 is too low." in feedback(page, "t-numeric")
-    f = form(page, "t-numeric")
+    assert "Not quite: 31 is too low." in feedback(page, 4)
+    f = question(page, 4)
     f.get_by_label("Your answer").fill("31.5")
     f.get_by_role("button").click()
-    assert feedback(page, "t-numeric").startswith("\u2714 Correct.")
+    assert feedback(page, 4).startswith("\u2714 Correct.")
     assert score(page) == f"Score: 1 / {TOTAL} points"
 
 
 def test_two_quizzes_on_one_page_do_not_collide(page):
-    form(page, "t-single", 0).get_by_text("Alpha").click()
-    form(page, "t-single", 1).get_by_text("Beta").click()
-    assert form(page, "t-single", 0).locator("input[value='alpha']").is_checked()
-    form(page, "t-single", 1).get_by_role("button").click()
-    assert "Not quite" in feedback(page, "t-single", 1)
-    assert feedback(page, "t-single", 0) == ""
+    question(page, 1, 0).get_by_text("Alpha").click()
+    question(page, 1, 1).get_by_text("Beta").click()
+    assert question(page, 1, 0).locator(f"input[value='{position(1, 'zqa')}']").is_checked()
+    question(page, 1, 1).get_by_role("button").click()
+    assert "Not quite" in feedback(page, 1, 1)
+    assert feedback(page, 1, 0) == ""
     assert score(page, 0) == f"Score: 0 / {TOTAL} points"
 
 
@@ -352,8 +445,73 @@ def test_focus_is_visible(page):
         assert style == ["solid", "3px"], (selector, style)
 
 
+def test_the_run_this_cell_line_shows_only_where_the_script_cannot_run(site):
+    base_url, browser = site
+    page, problems = open_page(browser, base_url + "two.html")
+    assert page.get_by_text(static.OFFLINE_NOTE).count() == 0
+    page.context.close()
+    page, problems = open_page(browser, base_url + "untrusted.html")
+    page.evaluate("() => { window.notReloaded = true; }")
+    assert page.get_by_text(static.OFFLINE_NOTE).is_visible()
+    question(page, 1).get_by_text("Alpha").click()
+    question(page, 1).get_by_role("button").click()
+    question(page, 3).get_by_label("Blank 2").fill("x")
+    question(page, 3).get_by_label("Blank 2").press("Enter")
+    assert page.evaluate("() => window.notReloaded === true"), "a click reloaded the page"
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()
+
+
+def _fill(block, q, right: bool) -> None:
+    """Answer one question of the course bank in the page, rightly or wrongly."""
+    if q.type in ("single", "multiple"):
+        shown = display_choices(q)
+        if right:
+            wanted = {i for i, c in enumerate(shown) if c.correct}
+        else:
+            wanted = {next(i for i, c in enumerate(shown) if not c.correct)}
+        for i in range(len(shown)):
+            box = block.locator(f"input[value='{i}']")
+            if i in wanted:
+                box.check()
+            elif q.type == "multiple":
+                box.uncheck()
+    elif q.type == "fill_blank":
+        for i, b in enumerate(q.blanks):
+            field = block.locator(f".vaeq-blank >> nth={i}")
+            if b.word_bank is not None:
+                words = display_words(q, b)
+                word = next(w for w in words if b.accepts(w) == right)
+                field.select_option(word)
+            else:
+                # the last listed variant, as a learner might type it
+                field.fill(f"  {b.answers[-1].upper()} " if right else "zzz not this")
+    else:
+        lo, hi = q.tolerance.bounds(q.answer)
+        block.locator("input").fill(repr(q.answer if right else hi + 1 + abs(hi)))
+    block.get_by_role("button").click()
+
+
+@pytest.mark.parametrize("chapter", [c for c, _, _ in COURSE])
+def test_every_course_question_answers_wrong_then_right(site, chapter):
+    base_url, browser = site
+    page, problems = open_page(browser, base_url + f"{chapter}.html")
+    questions = next(qs for c, _, qs in COURSE if c == chapter)
+    for number, q in enumerate(questions, start=1):
+        block = question(page, number)
+        _fill(block, q, right=False)
+        assert "Not quite" in feedback(page, number), (q.id, feedback(page, number))
+        _fill(block, q, right=True)
+        assert feedback(page, number).startswith("\u2714 Correct."), (q.id, feedback(page, number))
+    total = sum(q.points for q in questions)
+    assert score(page) == f"Score: {total:g} / {total:g} point{'s' * (total != 1)}"
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()
+
+
 def test_sample_quiz_with_local_mathjax(site):
-    """Chapter 06's quiz on a page with the book's local MathJax 3: stems and feedback typeset."""
+    """Chapter 06's quiz on a page with the book's local MathJax 3: stems typeset, and all
+    questions answered right give the full score."""
     base_url, browser = site
     page, problems = open_page(
         browser, base_url + "sample.html", viewport={"width": 900, "height": 1000}
@@ -363,25 +521,12 @@ def test_sample_quiz_with_local_mathjax(site):
     )
     page.evaluate("() => window.MathJax.startup.promise")
     assert page.locator(".vaeq-stem mjx-container").count() > 0
-    f = form(page, "sampling-generative-distribution")
-    f.locator("input[value='posterior']").check()
-    f.get_by_role("button").click()
-    page.locator(".vaeq-feedback mjx-container").first.wait_for()
-    f = form(page, "sampling-kl-role")
-    f.locator("input[value='pulls-to-prior']").check()
-    f.locator("input[value='covers-prior']").check()
-    f.get_by_role("button").click()
-    form(page, "sampling-fill-latent").get_by_label("Blank 1").select_option("latent")
-    form(page, "sampling-fill-latent").get_by_role("button").click()
-    tab_to(page, "form[data-qid='sampling-kl-target'] input")
-    page.keyboard.type("prior")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Tab")  # on to the Check button: the screenshot shows its focus ring
-    bank = {q.id: q.points for q in load_bank(["06_sampling"])}
-    earned = sum(
-        bank[qid] for qid in ("sampling-kl-role", "sampling-fill-latent", "sampling-kl-target")
-    )
-    assert score(page) == f"Score: {earned:g} / {sum(bank.values()):g} points"
+    questions = load_bank(["06_sampling"])
+    for number, q in enumerate(questions, start=1):
+        _fill(question(page, number), q, right=True)
+    page.keyboard.press("Tab")  # on to the next control: the screenshot shows its focus ring
+    total = sum(q.points for q in questions)
+    assert score(page) == f"Score: {total:g} / {total:g} points"
     page.evaluate("() => window.MathJax.typesetPromise()")
     page.screenshot(path="/tmp/quiz_static.png", full_page=True)
     assert problems.console_errors == [] and problems.blocked == []

@@ -1,7 +1,12 @@
-"""The live quiz: drive each question type's ipywidgets like a learner (set a value, press Check)
-and check the feedback words, the recorded attempt and the running score; and the mimebundle."""
+"""The live quiz: drive each question type's ipywidgets like a learner (tick, pick, type, press
+Check) and check the feedback words, the recorded attempt and the running score; the widgets'
+layout (wrapping rows, typeset math, buttons sized to their text), that their state names no
+question or choice id, and the mimebundle."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import ipywidgets as widgets
 import pytest
@@ -9,140 +14,212 @@ import pytest
 from vae_course import quiz
 from vae_course.quiz import display
 from vae_course.quiz.checking import MULTIPLE_WRONG
+from vae_course.quiz.shuffle import display_words
+from vae_course.quiz.static import OFFLINE_NOTE
+from vae_course.quiz.validate import parse_bank
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LONG = (
+    "a choice long enough to need several lines in a notebook output, "
+    "which a radio button label would cut with an ellipsis after sixty characters or so"
+)
+# Ids and names distinctive enough that "not in the widget state" means something.
+BANK = {
+    "chapter": "99_live",
+    "title": "Live test quiz",
+    "questions": [
+        {
+            "id": "qzsingle",
+            "type": "single",
+            "stem": "Which $z$?",
+            "choices": [
+                {
+                    "id": "chzalpha",
+                    "text": "The prior $p(z)$",
+                    "correct": True,
+                    "feedback": "Yes: the prior.",
+                },
+                {"id": "chzbeta", "text": "The posterior, " + LONG, "feedback": "Needs $x$."},
+                {"id": "chzgamma", "text": "Uniform", "feedback": "No."},
+            ],
+            "explanation": "Ancestral sampling.",
+        },
+        {
+            "id": "qzmultiple",
+            "type": "multiple",
+            "stem": "Which two?",
+            "choices": [
+                {"id": "chzone", "text": "One", "correct": True, "feedback": "One is."},
+                {"id": "chztwo", "text": "Two", "correct": True, "feedback": "Two is."},
+                {"id": "chzthree", "text": "Three", "feedback": "Three is not."},
+            ],
+            "explanation": "One and two.",
+            "points": 2,
+        },
+        {
+            "id": "qzfill",
+            "type": "fill_blank",
+            "stem": "From the {{bnzspace}} space, under {{bnzprior}}.",
+            "blanks": {
+                "bnzspace": {
+                    "answers": ["latent"],
+                    "word_bank": ["latent", "pixel", "data", "feature"],
+                },
+                "bnzprior": {"answers": ["N(0, I)", "standard normal"]},
+            },
+            "explanation": "Latent.",
+        },
+        {
+            "id": "qznumeric",
+            "type": "numeric",
+            "stem": "Variance at $\\tau = 0.5$?",
+            "answer": 0.25,
+            "tolerance": {"absolute": 0.001},
+            "explanation": "tau squared.",
+        },
+    ],
+}
+IDS = ["qzsingle", "qzmultiple", "qzfill", "qznumeric", "chz", "bnz"]
 
 
 @pytest.fixture
 def sample():
-    return quiz.show("06_sampling")
+    bank_file = parse_bank(BANK, "99_live.yaml")
+    return quiz.Quiz(bank_file.title, list(bank_file.questions))
 
 
 def view(q, qid):
     return q.live.views[qid]
 
 
-def text_of(feedback_widget) -> str:
-    import re
+def tick(v, choice_id, value=True):
+    """Tick the box of a choice, wherever the shuffle put it."""
+    position = [c.id for c in v.shown_choices].index(choice_id)
+    v.choice_boxes[position].value = value
 
+
+def text_of(feedback_widget) -> str:
     return re.sub(r"<[^>]+>", "", feedback_widget.value)
 
 
-def test_controls_are_native_labelled_widgets(sample):
-    single = view(sample, "sampling-holes")
-    assert isinstance(single.radio, widgets.RadioButtons) and single.radio.description
-    assert single.radio.value is None  # nothing preselected
-    assert [value for _, value in single.radio.options] == [
-        "holes",
-        "too-small",
-        "needs-temperature",
-    ]
-    assert single.radio.options[0][0] == single.question.choices[0].text  # no math: full text
-    with_math = view(sample, "sampling-generative-distribution")  # radio labels cannot typeset
-    assert [label for label, _ in with_math.radio.options] == ["A", "B", "C", "D"]
-    listing = with_math.choice_list.value
-    assert "<strong>A.</strong> The prior $p(z) = \\mathcal{N}(0, I)$" in listing
-    multiple = view(sample, "sampling-kl-role")
-    assert all(
-        isinstance(c, widgets.Checkbox) and c.description for c in multiple.checkboxes.values()
-    )
-    word_bank = view(sample, "sampling-fill-latent").blank_inputs["space"]
-    assert isinstance(word_bank, widgets.Dropdown) and word_bank.description == "Blank 1"
-    assert [v for _, v in word_bank.options][1:] == ["latent", "pixel", "data", "feature"]
-    typed = view(sample, "sampling-kl-target").blank_inputs["target"]
-    assert isinstance(typed, widgets.Text) and typed.description == "Blank 1"
-    number = view(sample, "sampling-temperature-variance").number
-    assert isinstance(number, widgets.Text) and number.description
+def widget_tree(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from widget_tree(child)
+
+
+def test_choices_are_rows_that_wrap_with_typeset_math(sample):
+    v = view(sample, "qzsingle")
+    assert not any(isinstance(w, widgets.RadioButtons) for w in widget_tree(sample.widget))
+    for row, box, choice in zip(v.controls, v.choice_boxes, v.shown_choices, strict=True):
+        checkbox, label = row.children
+        assert checkbox is box and isinstance(label, widgets.HTMLMath)
+        assert len(box.description) == 1  # a letter; the text is in the wrapping label
+        assert "white-space: normal" in label.value
+        text = re.sub(r"<[^>]+>", "", label.value)
+        assert text == choice.text  # the whole text, math left as $...$ for HTMLMath
+    assert any("$p(z)$" in row.children[1].value for row in v.controls)
+    assert any(LONG in row.children[1].value for row in v.controls)
+
+
+def test_check_buttons_are_sized_to_their_text(sample):
     for v in sample.live.views.values():
-        assert isinstance(v.button, widgets.Button) and v.button.description == "Check"
-        assert isinstance(v.stem, widgets.HTMLMath)
-    # Math in the stem reaches HTMLMath as $...$ for Jupyter to typeset.
-    assert "$z$" in view(sample, "sampling-generative-distribution").stem.value
+        assert v.button.description == "Check"
+        assert v.button.layout.width == "auto" and v.button.layout.align_self == "flex-start"
+
+
+def test_widget_state_names_no_question_choice_or_blank_id(sample):
+    states = [w.get_state() for w in widget_tree(sample.widget)]
+    dumped = json.dumps(states, default=str)
+    for identifier in IDS:
+        assert identifier not in dumped, identifier
+
+
+def test_single_choice_keeps_one_box_ticked(sample):
+    v = view(sample, "qzsingle")
+    tick(v, "chzbeta")
+    tick(v, "chzgamma")
+    assert sum(b.value for b in v.choice_boxes) == 1 and v.answer() == "chzgamma"
 
 
 def test_single_choice_wrong_then_right(sample):
-    v = view(sample, "sampling-generative-distribution")
-    question = v.question
-    v.radio.value = "posterior"
+    v = view(sample, "qzsingle")
+    tick(v, "chzbeta")
     v.button.click()
     words = text_of(v.feedback)
-    assert words.startswith("\u2718 Not quite: " + question.choice("posterior").feedback[:20])
-    assert "Explanation: Generation is ancestral sampling" in words
-    v.radio.value = "prior"
+    assert words.startswith("\u2718 Not quite: Needs $x$.")
+    assert "Explanation: Ancestral sampling." in words
+    tick(v, "chzalpha")
     v.button.click()
-    assert text_of(v.feedback).startswith("\u2714 Correct. " + question.choice("prior").feedback)
+    assert text_of(v.feedback).startswith("\u2714 Correct. Yes: the prior.")
     attempts = sample.responses.attempts
     assert [(a.question_id, a.answer, a.correct, a.points) for a in attempts] == [
-        (question.id, "posterior", False, 0),
-        (question.id, "prior", True, 1),
+        ("qzsingle", "chzbeta", False, 0),
+        ("qzsingle", "chzalpha", True, 1),
     ]
-    total = sum(q.points for q in sample.questions)
-    assert sample.score() == (1, total)
-    assert f"Score: 1 / {total:g} points" in sample.live.score.value
+    assert sample.score() == (1, 5)
+    assert "Score: 1 / 5 points" in sample.live.score.value
 
 
 def test_multiple_answers_partial_then_complete(sample):
-    v = view(sample, "sampling-kl-role")
-    v.checkboxes["pulls-to-prior"].value = True
+    v = view(sample, "qzmultiple")
+    tick(v, "chzone")
     v.button.click()
     assert text_of(v.feedback).startswith("\u2718 Not quite: " + MULTIPLE_WRONG)
-    v.checkboxes["covers-prior"].value = True
+    tick(v, "chztwo")
     v.button.click()
     assert text_of(v.feedback).startswith("\u2714 Correct.")
-    last = sample.responses.latest(v.question.id)
-    assert last.answer == ["pulls-to-prior", "covers-prior"] and last.correct
-    assert last.points == v.question.points == 2
+    last = sample.responses.latest("qzmultiple")
+    assert last.answer == ["chzone", "chztwo"] and last.correct and last.points == 2
 
 
-def test_word_bank_blank(sample):
-    v = view(sample, "sampling-fill-latent")
-    v.blank_inputs["space"].value = "pixel"
+def test_blanks_word_bank_in_display_order_and_typed_variants(sample):
+    v = view(sample, "qzfill")
+    bank_box, typed = v.blank_inputs["bnzspace"], v.blank_inputs["bnzprior"]
+    assert isinstance(bank_box, widgets.Dropdown) and bank_box.description == "Blank 1"
+    shown = [value for _, value in bank_box.options][1:]
+    assert shown == display_words(v.question, v.question.blanks[0])
+    assert isinstance(typed, widgets.Text) and typed.description == "Blank 2"
+    bank_box.value = "pixel"
+    typed.value = "N(0,I)"
     v.button.click()
-    assert "Not quite: the blank is not right." in text_of(v.feedback)
-    v.blank_inputs["space"].value = "latent"
-    v.button.click()
-    assert text_of(v.feedback).startswith("\u2714 Correct.")
-    assert [a.answer for a in sample.responses.attempts] == [
-        {"space": "pixel"},
-        {"space": "latent"},
-    ]
-
-
-def test_typed_blank_ignores_case_and_spacing(sample):
-    v = view(sample, "sampling-kl-target")
-    v.blank_inputs["target"].value = "posterior"
-    v.button.click()
-    assert "Not quite" in text_of(v.feedback)
-    v.blank_inputs["target"].value = "  PRIOR   distribution "
+    assert "Not quite: blank 1 is not; blank 2 is right." in text_of(v.feedback)
+    bank_box.value = "latent"
+    typed.value = "  Standard   NORMAL "
     v.button.click()
     assert text_of(v.feedback).startswith("\u2714 Correct.")
-    assert sample.responses.latest(v.question.id).answer == {"target": "PRIOR distribution"}
+    assert sample.responses.latest("qzfill").answer == {
+        "bnzspace": "latent",
+        "bnzprior": "Standard NORMAL",
+    }
 
 
 def test_numeric_within_tolerance(sample):
-    v = view(sample, "sampling-temperature-variance")
-    q = v.question
+    v = view(sample, "qznumeric")
     v.number.value = "0.5"
     v.button.click()
     assert "Not quite: 0.5 is too high." in text_of(v.feedback)
-    v.number.value = str(q.answer - 2 * q.tolerance.absolute)
+    v.number.value = "0.2"
     v.button.click()
     assert "is too low." in text_of(v.feedback)
-    v.number.value = str(q.answer + 0.5 * q.tolerance.absolute)  # inside the tolerance
+    v.number.value = "\u22120.25"  # a Unicode minus: read, and wrong
+    v.button.click()
+    assert "Not quite: -0.25 is too low." in text_of(v.feedback)
+    v.number.value = "0.2505"
     v.button.click()
     assert text_of(v.feedback).startswith("\u2714 Correct.")
-    assert [a.correct for a in sample.responses.attempts] == [False, False, True]
+    assert [a.correct for a in sample.responses.attempts] == [False, False, False, True]
 
 
 def test_incomplete_answers_are_not_recorded(sample):
     for qid, message in [
-        ("sampling-generative-distribution", "Choose an answer first."),
-        ("sampling-kl-role", "Choose at least one answer first."),
-        ("sampling-fill-latent", "Fill in every blank first."),
-        ("sampling-temperature-variance", "Enter a number"),
+        ("qzsingle", "Choose an answer first."),
+        ("qzmultiple", "Choose at least one answer first."),
+        ("qzfill", "Fill in every blank first."),
+        ("qznumeric", "Enter a number"),
     ]:
         v = view(sample, qid)
-        if qid == "sampling-temperature-variance":
+        if qid == "qznumeric":
             v.number.value = "a quarter"
         v.button.click()
         assert message in text_of(v.feedback)
@@ -151,17 +228,34 @@ def test_incomplete_answers_are_not_recorded(sample):
 
 
 def test_score_follows_the_latest_attempt(sample):
-    v = view(sample, "sampling-holes")
-    v.radio.value = "holes"
+    v = view(sample, "qzsingle")
+    tick(v, "chzalpha")
     v.button.click()
     assert sample.score()[0] == 1
-    v.radio.value = "too-small"
+    tick(v, "chzgamma")
     v.button.click()
     assert sample.score()[0] == 0
     assert "Score: 0 /" in sample.live.score.value
 
 
-def test_mimebundle_carries_widget_view_html_and_text(sample):
+def test_a_seed_changes_the_order_and_keeps_the_checks(sample):
+    questions = sample.questions
+    orders = {
+        tuple(
+            c.id
+            for c in quiz.Quiz("T", questions, seed=f"s{i}").live.views["qzsingle"].shown_choices
+        )
+        for i in range(12)
+    }
+    assert len(orders) > 1
+    seeded = quiz.Quiz("T", questions, seed="student-7")
+    v = seeded.live.views["qzsingle"]
+    tick(v, "chzalpha")
+    v.button.click()
+    assert seeded.responses.latest("qzsingle").correct
+
+
+def test_mimebundle_carries_widget_view_html_and_a_run_this_cell_line(sample):
     bundle = sample._repr_mimebundle_()
     assert set(bundle) == {WIDGET_VIEW, "text/html", "text/plain"}
     assert bundle[WIDGET_VIEW] == {
@@ -169,8 +263,14 @@ def test_mimebundle_carries_widget_view_html_and_text(sample):
         "version_minor": 0,
         "model_id": sample.widget.model_id,
     }
-    assert bundle["text/html"].startswith('<section class="vaeq')
-    assert "Latent space sampling and generation" in bundle["text/plain"]
+    html = bundle["text/html"]
+    assert html.startswith('<section class="vaeq') and OFFLINE_NOTE in html
+    markup = re.sub(r"<(script|style)>.*?</\1>", "", html, flags=re.DOTALL)
+    assert "<form" not in markup and '"submit"' not in html  # nothing can reload the page
+    assert re.findall(r"<button\b[^>]*>", html) and all(
+        'type="button"' in tag for tag in re.findall(r"<button\b[^>]*>", html)
+    )
+    assert "Live test quiz" in bundle["text/plain"] and OFFLINE_NOTE in bundle["text/plain"]
     only_html = sample._repr_mimebundle_(include={"text/html"})
     assert set(only_html) == {"text/html"}
     assert WIDGET_VIEW not in sample._repr_mimebundle_(exclude={WIDGET_VIEW})
@@ -209,23 +309,11 @@ def test_closed_widget_falls_back_to_html_only(sample):
     assert WIDGET_VIEW not in bundle and "text/html" in bundle
 
 
-def test_shuffle_keeps_pinned_choices_and_is_seeded(tmp_path):
-    base = quiz.load_bank("06_sampling")[0]
-    pinned = base.choices[-1].__class__(id="none", text="None of the above", pinned=True)
-    q = base.__class__(**{**base.__dict__, "choices": (*base.choices, pinned)})
-    a = display.shuffle_choices(q, seed=1)
-    b = display.shuffle_choices(q, seed=1)
-    assert [c.id for c in a.choices] == [c.id for c in b.choices]
-    assert a.choices[-1].id == "none"
-    assert sorted(c.id for c in a.choices) == sorted(c.id for c in q.choices)
-    orders = {tuple(c.id for c in display.shuffle_choices(q, s).choices) for s in range(20)}
-    assert len(orders) > 1  # the seed matters
-
-
 def test_show_by_ids_and_bad_argument():
-    q = quiz.show(["sampling-holes", "sampling-fill-latent"])
-    assert [x.id for x in q.questions] == ["sampling-holes", "sampling-fill-latent"]
+    ids = [q.id for q in quiz.load_bank("06_sampling")][:2]
+    q = quiz.show(ids)
+    assert [x.id for x in q.questions] == ids
     with pytest.raises(ValueError, match="'no-such-question' is neither a chapter stem"):
         quiz.show("no-such-question")
     with pytest.raises(ValueError, match="listed twice"):
-        quiz.show(["sampling-holes", "sampling-holes"])
+        quiz.show([ids[0], ids[0]])

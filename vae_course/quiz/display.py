@@ -7,48 +7,39 @@ live frontends pick the widget view, the book's html builder is told to rank tex
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..display.bundle import WIDGET_VIEW, dual_view_bundle, widget_mimebundle  # noqa: F401 (re-exported)
 from .bank import select_questions
 from .checking import Outcome, check
-from .live import LiveQuiz, score_text
+from .live import LiveQuiz
+from .render import score_text
 from .responses import Responses, offer_download, responses_document, write_json_atomic
 from .schema import Question
-from .static import render_static
+from .static import OFFLINE_NOTE, render_static
 
 # Quizzes shown in this kernel are remembered on the IPython shell object (one per kernel), not
 # in a module global, so save_responses() can find them.
 _SHELL_ATTRIBUTE = "_vae_course_quizzes"
 
 
-def shuffle_choices(question: Question, seed: int) -> Question:
-    """The question with unpinned choices shuffled (pinned ones keep their place), seeded."""
-    if not question.choices:
-        return question
-    rng = random.Random(f"{seed}:{question.id}")
-    free = [c for c in question.choices if not c.pinned]
-    rng.shuffle(free)
-    order = iter(free)
-    choices = tuple(c if c.pinned else next(order) for c in question.choices)
-    return replace(question, choices=choices)
-
-
 class Quiz:
     """A displayable quiz. ``responses`` holds every checked attempt of this quiz.
 
     ``check(question_id, answer)`` is what the Check buttons call; tests and scripts may call it
-    directly. The widget tree is built lazily (``live``) the first time it is needed.
+    directly. The widget tree is built lazily (``live``) the first time it is needed. seed:
+    display-order seed of choices and word banks (None: one order per question, as the book).
     """
 
-    def __init__(self, title: str, questions: Sequence[Question]) -> None:
+    def __init__(
+        self, title: str, questions: Sequence[Question], *, seed: str | None = None
+    ) -> None:
         if not questions:
             raise ValueError("questions: a quiz needs at least one question, got none")
         self.title = title
+        self.seed = seed
         self.questions = list(questions)
         self._by_id = {q.id: q for q in self.questions}
         self.responses = Responses(questions=dict(self._by_id))
@@ -64,7 +55,7 @@ class Quiz:
     def live(self) -> LiveQuiz:
         """The ipywidgets view (built on first use)."""
         if self._live is None:
-            self._live = LiveQuiz(self.title, self.questions, self.check)
+            self._live = LiveQuiz(self.title, self.questions, self.check, seed=self.seed)
             self._live.set_score(*self.score())
         return self._live
 
@@ -94,10 +85,14 @@ class Quiz:
 
     def to_html(self, **kwargs: Any) -> str:
         """The static quiz (see static.render_static for the keyword arguments)."""
-        return render_static(self.title, self.questions, **kwargs)
+        return render_static(self.title, self.questions, seed=self.seed, **kwargs)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return dual_view_bundle(repr(self), self.to_html(), self.widget, include, exclude)
+        # text/html stays beside the widget view: front ends without the widget's model
+        # (nbconvert / nbviewer without saved widget state, the book, an untrusted notebook
+        # showing sanitized HTML) show the static quiz or its "run this cell" line instead.
+        plain = f"{self!r}\n{OFFLINE_NOTE}"
+        return dual_view_bundle(plain, self.to_html(), self.widget, include, exclude)
 
 
 def kernel_quizzes() -> list[Quiz] | None:
@@ -116,16 +111,15 @@ def kernel_quizzes() -> list[Quiz] | None:
     return quizzes
 
 
-def show(chapter_or_ids: str | Sequence[str], *, shuffle: bool = False, seed: int = 0) -> Quiz:
+def show(chapter_or_ids: str | Sequence[str], *, seed: str | None = None) -> Quiz:
     """A quiz of a chapter ("06_sampling"), one question id, or a list of ids.
 
-    Put it last in a cell to display it. shuffle: shuffle unpinned choices (seeded by ``seed``
-    and the question id, so every run shows the same order).
+    Put it last in a cell to display it. Choices and word banks are always shown shuffled, in
+    an order fixed by the question id (and ``seed`` when given), so every run and the book
+    show the same order.
     """
     title, questions = select_questions(chapter_or_ids)
-    if shuffle:
-        questions = [shuffle_choices(q, seed) for q in questions]
-    quiz = Quiz(title, questions)
+    quiz = Quiz(title, questions, seed=seed)
     registry = kernel_quizzes()
     if registry is not None:
         registry.append(quiz)

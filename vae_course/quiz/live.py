@@ -1,8 +1,11 @@
 """The live quiz: ipywidgets controls, checked in Python, for Jupyter and Colab.
 
-Only widget APIs present in both ipywidgets 7 and 8 are used (description, layout, observe,
-on_click, HTML, HTMLMath, VBox, RadioButtons, Checkbox, Dropdown, Text, Button), so the
-same code runs on Colab's older widget manager.
+The one widget builder of the quiz. Only widget APIs present in both ipywidgets 7.7 (Colab) and
+8 are used (description, layout, observe, on_click, HTML, HTMLMath, HBox, VBox, Checkbox,
+Dropdown, Text, Button). Choices are rows of a checkbox labelled by letter and an HTMLMath label,
+so long choices wrap and their math is typeset (RadioButtons labels are plain text cut with an
+ellipsis); a single-choice question keeps one box ticked at a time. The widgets' state carries
+no question or choice id: the views map positions back to ids in Python.
 """
 
 from __future__ import annotations
@@ -14,24 +17,22 @@ from typing import Any
 import ipywidgets as widgets
 
 from .checking import IncompleteAnswer, Outcome
-from .render import markdown_to_html, markdown_to_text
-from .schema import Question
+from .render import format_points, markdown_to_html, points_label, score_text
+from .schema import Choice, Question
+from .shuffle import display_choices, display_words
+
+__all__ = [
+    "LiveQuiz",
+    "QuestionView",
+    "feedback_html",
+    "format_points",
+    "points_label",
+    "score_text",
+]
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def format_points(points: float) -> str:
-    """'1', '2', '0.5': points without a trailing '.0'."""
-    return f"{points:g}"
-
-
-def points_label(points: float) -> str:
-    return f"{format_points(points)} point{'' if points == 1 else 's'}"
-
-
-def score_text(earned: float, total: float) -> str:
-    """'Score: 2 / 4 points' (the same words as the static quiz)."""
-    return f"Score: {format_points(earned)} / {format_points(total)} point{'s' * (total != 1)}"
+# Widget HTML inherits the widgets' fixed line height; text that wraps needs a normal one.
+_WRAP = '<div style="line-height: 1.45; white-space: normal; padding-top: 0.2em">{}</div>'
 
 
 def feedback_html(outcome: Outcome, question: Question, *, math: str = "dollar") -> str:
@@ -39,92 +40,79 @@ def feedback_html(outcome: Outcome, question: Question, *, math: str = "dollar")
     mark = "\u2714" if outcome.correct else "\u2718"  # check mark / cross, beside the words
     words = markdown_to_html(outcome.feedback, inline=True, math=math)
     explanation = markdown_to_html(question.explanation, inline=True, math=math)
-    return (
+    return _WRAP.format(
         f'<p><span aria-hidden="true">{mark}</span> {words}</p>'
         f"<p><em>Explanation:</em> {explanation}</p>"
     )
 
 
-def _has_math(text: str) -> bool:
-    return "$" in text
-
-
 class QuestionView:
     """The widgets of one question: ``stem``, ``controls``, ``button``, ``feedback``, ``box``.
 
-    Per type: ``radio`` (single; ``choice_list`` lists choices with math, since radio labels
-    are not typeset), ``checkboxes`` (multiple, by choice id), ``blank_inputs`` (fill_blank,
-    by blank name), ``number`` (numeric).
+    Per type: ``choice_boxes`` (single and multiple: one Checkbox per choice, in the order
+    shown, which ``shown_choices`` lists), ``blank_inputs`` (fill_blank, by blank name),
+    ``number`` (numeric). seed: display-order seed (see shuffle.display_key).
     """
 
     def __init__(
-        self, question: Question, number: int, check: Callable[[str, Any], Outcome]
+        self,
+        question: Question,
+        number: int,
+        check: Callable[[str, Any], Outcome],
+        *,
+        seed: str | None = None,
     ) -> None:
         self.question = question
         self._check = check
+        self._seed = seed
         header = f"<strong>Question {number}</strong> ({points_label(question.points)})"
-        parts = [self._stem_widget(header)]
+        self.stem = widgets.HTMLMath(
+            value=_WRAP.format(header + markdown_to_html(question.stem, math="dollar"))
+        )
         self.controls: list[widgets.Widget] = self._make_controls()
-        if self.choice_list is not None:
-            parts.append(self.choice_list)
-        parts.extend(self.controls)
         self.button = widgets.Button(
             description="Check",
             tooltip=f"Check your answer to question {number}",
-            layout=widgets.Layout(width="auto"),
+            layout=widgets.Layout(width="auto", align_self="flex-start"),
         )
         self.button.on_click(self._on_click)
         self.feedback = widgets.HTMLMath(value="")
-        parts.extend([self.button, self.feedback])
-        self.box = widgets.VBox(parts, layout=widgets.Layout(margin="0 0 1.2em 0"))
-
-    def _stem_widget(self, header: str) -> widgets.Widget:
-        q = self.question
-        self.stem = widgets.HTMLMath(value=header + markdown_to_html(q.stem, math="dollar"))
-        return self.stem
+        self.box = widgets.VBox(
+            [self.stem, *self.controls, self.button, self.feedback],
+            layout=widgets.Layout(margin="0 0 1.2em 0"),
+        )
 
     def _make_controls(self) -> list[widgets.Widget]:
         q = self.question
-        self.choice_list: widgets.HTMLMath | None = None
-        full = widgets.Layout(width="100%")
-        if q.type == "single":
-            if any(_has_math(c.text) for c in q.choices):
-                # Radio labels are plain text (no typesetting), so list the choices with math
-                # and label the radios by letter.
-                lines = [
-                    f"<li><strong>{_LETTERS[i]}.</strong> "
-                    f"{markdown_to_html(c.text, inline=True, math='dollar')}</li>"
-                    for i, c in enumerate(q.choices)
-                ]
-                self.choice_list = widgets.HTMLMath(
-                    value=f'<ul style="list-style:none">{"".join(lines)}</ul>'
+        if q.type in ("single", "multiple"):
+            self.shown_choices: list[Choice] = display_choices(q, self._seed)
+            self.choice_boxes = []
+            rows = []
+            for i, choice in enumerate(self.shown_choices):
+                box = widgets.Checkbox(
+                    value=False,
+                    description=_LETTERS[i],
+                    indent=False,
+                    layout=widgets.Layout(width="auto", flex="0 0 auto"),
                 )
-                labels = [_LETTERS[i] for i in range(len(q.choices))]
-            else:
-                labels = [markdown_to_text(c.text) for c in q.choices]
-            self.radio = widgets.RadioButtons(
-                options=list(zip(labels, [c.id for c in q.choices], strict=True)),
-                index=None,
-                description="Answer",
-                layout=full,
-            )
-            return [self.radio]
-        if q.type == "multiple":
-            # Checkbox labels are typeset by Jupyter, so $math$ may stay in them.
-            self.checkboxes = {
-                c.id: widgets.Checkbox(
-                    value=False, description=markdown_to_text(c.text), indent=False, layout=full
+                label = widgets.HTMLMath(
+                    value=_WRAP.format(markdown_to_html(choice.text, inline=True, math="dollar")),
+                    layout=widgets.Layout(flex="1 1 auto", min_width="0"),
                 )
-                for c in q.choices
-            }
-            return list(self.checkboxes.values())
+                self.choice_boxes.append(box)
+                rows.append(widgets.HBox([box, label], layout=widgets.Layout(width="100%")))
+            if q.type == "single":
+                for box in self.choice_boxes:
+                    box.observe(self._keep_one, names="value")
+            return rows
         if q.type == "fill_blank":
             self.blank_inputs: dict[str, widgets.Widget] = {}
             for i, blank in enumerate(q.blanks):
                 label = f"Blank {i + 1}"
                 if blank.word_bank is not None:
+                    words = display_words(q, blank, self._seed)
                     control = widgets.Dropdown(
-                        options=[("(choose a word)", "")] + [(w, w) for w in blank.word_bank],
+                        options=[("(choose a word)", "")] + [(w, w) for w in words],
                         value="",
                         description=label,
                     )
@@ -135,13 +123,22 @@ class QuestionView:
         self.number = widgets.Text(value="", description="Answer", placeholder="a number")
         return [self.number]
 
+    def _keep_one(self, change: dict) -> None:
+        """Single choice: ticking one box unticks the others."""
+        if change["new"]:
+            for box in self.choice_boxes:
+                if box is not change["owner"] and box.value:
+                    box.value = False
+
     def answer(self) -> Any:
         """The answer currently entered, in the form checking.check expects."""
         q = self.question
-        if q.type == "single":
-            return self.radio.value
-        if q.type == "multiple":
-            return [cid for cid, box in self.checkboxes.items() if box.value]
+        if q.type in ("single", "multiple"):
+            boxes = zip(self.shown_choices, self.choice_boxes, strict=True)
+            ticked = [c.id for c, b in boxes if b.value]
+            if q.type == "single":
+                return ticked[0] if ticked else None
+            return ticked
         if q.type == "fill_blank":
             return {name: control.value for name, control in self.blank_inputs.items()}
         return self.number.value
@@ -156,12 +153,22 @@ class QuestionView:
 
 
 class LiveQuiz:
-    """All question views of a quiz plus the running score; ``widget`` is the top VBox."""
+    """All question views of a quiz plus the running score; ``widget`` is the top VBox.
+
+    ``views`` maps question id -> QuestionView (Python side only; never sent to the page).
+    """
 
     def __init__(
-        self, title: str, questions: list[Question], check: Callable[[str, Any], Outcome]
+        self,
+        title: str,
+        questions: list[Question],
+        check: Callable[[str, Any], Outcome],
+        *,
+        seed: str | None = None,
     ) -> None:
-        self.views = {q.id: QuestionView(q, i + 1, check) for i, q in enumerate(questions)}
+        self.views = {
+            q.id: QuestionView(q, i + 1, check, seed=seed) for i, q in enumerate(questions)
+        }
         self.score = widgets.HTML(value="")
         heading = widgets.HTML(value=f"<strong>Quiz: {html.escape(title)}</strong>")
         self.widget = widgets.VBox([heading, *(v.box for v in self.views.values()), self.score])

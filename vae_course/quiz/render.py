@@ -1,4 +1,4 @@
-"""Markdown with $math$ to safe HTML, for both the live widgets and the static quiz.
+"""Markdown with $math$ to safe HTML, and the score words, for the live and the static quiz.
 
 Raw HTML in bank text is escaped, never passed through. Math is cut out before Markdown sees it
 (so `_` and `\\` inside formulas survive), HTML-escaped, and put back either as ``$...$`` (the
@@ -91,3 +91,18 @@ def markdown_to_text(text: str) -> str:
     """Plain text for native widget labels: Markdown markup dropped, $math$ kept as written."""
     rendered = markdown_to_html(text, inline=True, math="dollar")
     return html.unescape(_TAG.sub("", rendered))
+
+
+def format_points(points: float) -> str:
+    """'1', '2', '0.5': points without a trailing '.0'."""
+    return f"{points:g}"
+
+
+def points_label(points: float) -> str:
+    """'1 point', '2 points'."""
+    return f"{format_points(points)} point{'' if points == 1 else 's'}"
+
+
+def score_text(earned: float, total: float) -> str:
+    """'Score: 2 / 4 points' (the live and the static quiz say the same)."""
+    return f"Score: {format_points(earned)} / {format_points(total)} point{'s' * (total != 1)}"

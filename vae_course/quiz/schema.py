@@ -26,7 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 QUESTION_TYPES = ("single", "multiple", "fill_blank", "numeric")
@@ -69,8 +73,42 @@ class BankError(ValueError):
 
 
 def normalize_text(text: str) -> str:
-    """Typed answers ignore case and spacing: 'Latent  Space' matches 'latent space'."""
+    """Case and spacing folded: 'Latent  Space' -> 'latent space' (duplicates, word banks)."""
     return " ".join(str(text).split()).lower()
+
+
+# Spaces next to ASCII punctuation carry no meaning in an answer: 'N(0, I)' = 'N(0,I)'.
+_SPACE_AT_PUNCTUATION = re.compile(r" (?=[!-/:-@\[-`{-~])|(?<=[!-/:-@\[-`{-~]) ")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$")
+
+
+def number_key(value: float) -> str:
+    """'0' for zero, else the shortest round-trip digits as 'd.ddde+N' (JS ``toExponential()``)."""
+    if value == 0:
+        return "0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+    power = exponent + len(digits) - 1
+    return f"{'-' if sign else ''}{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
+
+
+def normalize_answer(text: str) -> str:
+    """The form in which typed answers are compared (static/quiz.js does exactly the same).
+
+    Unicode compatibility forms (NFKC), the minus sign U+2212 read as '-', lower case, runs of
+    whitespace as one space, surrounding $...$ dropped, no space next to punctuation
+    ('N(0, I)' = 'N(0,I)'), and numbers by value ('0' = '0.0' = '0.00', '1e-3' = '0.001').
+    """
+    s = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").lower()
+    s = " ".join(s.split())
+    while len(s) >= 2 and s[0] == "$" and s[-1] == "$":
+        s = " ".join(s[1:-1].split())
+    s = _SPACE_AT_PUNCTUATION.sub("", s)
+    if _NUMBER.match(s):
+        value = float(s)
+        if math.isfinite(value):
+            return number_key(value)
+    return s
 
 
 @dataclass(frozen=True)
@@ -89,7 +127,7 @@ class Blank:
     """One ``{{name}}`` gap of a fill-in-the-blank stem.
 
     With a ``word_bank`` the learner picks a word from it; without, they type and any of
-    ``answers`` is accepted (compared with :func:`normalize_text`).
+    ``answers`` is accepted (compared with :func:`normalize_answer`).
     """
 
     name: str
@@ -101,7 +139,7 @@ class Blank:
         return self.word_bank is None
 
     def accepts(self, value: str) -> bool:
-        return normalize_text(value) in {normalize_text(a) for a in self.answers}
+        return normalize_answer(value) in {normalize_answer(a) for a in self.answers}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ with keys built by :func:`display_key`::
     shuffled(words, display_key(qid, "blank:space", seed=student_seed.hex()))  # one student
 
 Pinned items (e.g. a choice that refers to the others) keep their index; the rest are shuffled
-among the remaining places.
+among the remaining places. ``display_choices`` and ``display_words`` give a question's lists in
+the order shown.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import TypeVar
+
+from .schema import Blank, Choice, Question
 
 T = TypeVar("T")
 
@@ -79,3 +82,16 @@ def shuffled(items: Sequence[T], key: str, pinned: Sequence[bool] | None = None)
     free = [item for item, pin in zip(items, pinned, strict=True) if not pin]
     order = iter(shuffled(free, key))
     return [item if pin else next(order) for item, pin in zip(items, pinned, strict=True)]
+
+
+def display_choices(question: Question, seed: str | None = None) -> list[Choice]:
+    """The choices of a single/multiple question in the order they are shown."""
+    key = display_key(question.id, "choices", seed)
+    return shuffled(question.choices, key, [c.pinned for c in question.choices])
+
+
+def display_words(question: Question, blank: Blank, seed: str | None = None) -> list[str]:
+    """The word bank of one blank in the order it is shown (empty for a typed blank)."""
+    if blank.word_bank is None:
+        return []
+    return shuffled(blank.word_bank, display_key(question.id, f"blank:{blank.name}", seed))

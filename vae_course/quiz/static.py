@@ -1,15 +1,24 @@
-"""The static quiz: self-contained HTML + vanilla JS + CSS for the built book (no kernel, no CDN).
+"""The static quiz: self-contained HTML + vanilla JS + CSS (no kernel, no CDN), for the built
+book, and the ``text/html`` view beside the live widget in Jupyter.
 
-Answers are not written into the page as plain text. Each question carries a payload that the
-browser decodes and checks against:
-- single / multiple: a salted SHA-256 of the canonical correct answer (choice ids, sorted);
-- fill_blank: per blank, salted SHA-256 hashes of each accepted (normalized) answer;
-- numeric: the accepted interval (it cannot be hashed, since any value inside counts);
-plus the per-choice feedback and the explanation as HTML. The payload is JSON, XOR-ed with a
-random per-quiz key and base64-encoded. This is OBFUSCATION, not security: the key sits in the
-same page, so a determined reader can decode it. It keeps answers out of "view source" and
-text search, which is all a self-checking quiz needs. Graded work goes through the live quiz's
-responses file and the instructor tool.
+What the page holds, and what it does not:
+- no question id, choice id or blank name: questions are numbered, choices and blanks are
+  referred to by their position as shown (choices and word banks in the order of
+  :mod:`.shuffle`), so no id that could name an answer reaches the page;
+- no ``correct`` flag: the answer is checked against a salted SHA-256 of the canonical answer
+  (single / multiple: the sorted positions of the correct choices; fill_blank: each accepted
+  answer of each blank after :func:`~.schema.normalize_answer`); numeric questions carry their
+  accepted interval (a hash cannot say "inside"), and every question its feedback;
+- all of that per question as JSON, XOR-ed with a random per-quiz key and base64-encoded.
+This is OBFUSCATION, not security: the key and salt sit in the same page and a choice question
+has only a few possible answers, so a determined reader who runs code can recover the key.
+It keeps answers out of "view source", text search and the DOM inspector, which is all a
+self-checking quiz can do without a server. Graded work goes through the live quiz's responses
+file and the instructor tool.
+
+There is no ``<form>`` and every button is ``type="button"``: nothing can reload a page. Where
+the quiz's script cannot run (an untrusted notebook shows this HTML sanitized) one line says to
+run the cell; the script removes that line.
 """
 
 from __future__ import annotations
@@ -22,24 +31,21 @@ import secrets
 from importlib import resources
 
 from .checking import numeric_bounds
-from .live import points_label, score_text
-from .render import markdown_to_html
-from .schema import Question
+from .render import markdown_to_html, points_label, score_text
+from .schema import Question, normalize_answer
+from .shuffle import display_choices, display_words
+
+OFFLINE_NOTE = "Run this cell to take the quiz (this view cannot check answers)."
 
 
 def _asset(name: str) -> str:
     return resources.files("vae_course.quiz").joinpath("static", name).read_text("utf-8")
 
 
-def answer_hash(salt: str, question_id: str, canonical: str) -> str:
-    """Hex SHA-256 of 'salt\\nquestion id\\ncanonical answer' (quiz.js computes the same)."""
-    text = f"{salt}\n{question_id}\n{canonical}"
+def answer_hash(salt: str, question_ref: str, canonical: str) -> str:
+    """Hex SHA-256 of 'salt\\nquestion number\\ncanonical answer' (quiz.js computes the same)."""
+    text = f"{salt}\n{question_ref}\n{canonical}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def normalize_typed(text: str) -> str:
-    """Normalization shared with quiz.js: collapse whitespace, lower case."""
-    return " ".join(text.split()).lower()
 
 
 def encode_payload(data: dict, key: bytes) -> str:
@@ -56,28 +62,25 @@ def decode_payload(payload: str, key: bytes) -> dict:
     return json.loads(raw.decode("utf-8"))
 
 
-def _payload(question: Question, salt: str) -> dict:
+def _payload(question: Question, number: int, salt: str, seed: str | None) -> dict:
+    ref = str(number)
     explanation = markdown_to_html(question.explanation, inline=True)
     if question.type in ("single", "multiple"):
-        canonical = ",".join(sorted(question.correct_choice_ids))
-        feedback = {c.id: markdown_to_html(c.feedback, inline=True) for c in question.choices}
-        return {"h": answer_hash(salt, question.id, canonical), "fb": feedback, "ex": explanation}
+        shown = display_choices(question, seed)
+        canonical = ",".join(str(i) for i, c in enumerate(shown) if c.correct)
+        feedback = [markdown_to_html(c.feedback, inline=True) for c in shown]
+        return {"h": answer_hash(salt, ref, canonical), "fb": feedback, "ex": explanation}
     if question.type == "fill_blank":
         hashes = [
-            sorted(
-                {
-                    answer_hash(salt, question.id, f"{b.name}\n{normalize_typed(a)}")
-                    for a in b.answers
-                }
-            )
-            for b in question.blanks
+            sorted({answer_hash(salt, ref, f"{i}\n{normalize_answer(a)}") for a in b.answers})
+            for i, b in enumerate(question.blanks)
         ]
         return {"b": hashes, "ex": explanation}
     lo, hi = numeric_bounds(question)
     return {"lo": lo, "hi": hi, "ex": explanation}
 
 
-def _controls(question: Question, qid: str) -> tuple[str, str]:
+def _controls(question: Question, qid: str, seed: str | None) -> tuple[str, str]:
     """(stem HTML, controls HTML) for one question; ``qid`` is its unique DOM id prefix."""
     esc = html.escape
     if question.type == "fill_blank":
@@ -85,14 +88,14 @@ def _controls(question: Question, qid: str) -> tuple[str, str]:
 
         def blank(index: int, _name: str) -> str:
             b = blanks[index]
-            label = f"Blank {index + 1}"
-            attrs = f'id="{qid}-b{index + 1}" name="{esc(b.name)}" aria-label="{label}"'
+            attrs = f'id="{qid}-b{index + 1}" aria-label="Blank {index + 1}"'
             if b.word_bank is None:
                 return (
                     f'<input type="text" class="vaeq-blank" {attrs} size="14" '
                     'autocomplete="off" autocapitalize="off" spellcheck="false">'
                 )
-            options = "".join(f'<option value="{esc(w)}">{esc(w)}</option>' for w in b.word_bank)
+            words = display_words(question, b, seed)
+            options = "".join(f'<option value="{esc(w)}">{esc(w)}</option>' for w in words)
             return (
                 f'<select class="vaeq-blank" {attrs}>'
                 f'<option value="">(choose a word)</option>{options}</select>'
@@ -108,11 +111,11 @@ def _controls(question: Question, qid: str) -> tuple[str, str]:
         )
     kind = "radio" if question.type == "single" else "checkbox"
     rows = []
-    for i, c in enumerate(question.choices):
+    for i, c in enumerate(display_choices(question, seed)):
         cid = f"{qid}-c{i + 1}"
         rows.append(
             f'<div class="vaeq-choice"><input type="{kind}" name="{qid}" id="{cid}" '
-            f'value="{esc(c.id)}"><label for="{cid}">'
+            f'value="{i}"><label for="{cid}">'
             f"{markdown_to_html(c.text, inline=True)}</label></div>"
         )
     return stem, f'<div class="vaeq-choices">{"".join(rows)}</div>'
@@ -122,36 +125,37 @@ def render_static(
     title: str,
     questions: list[Question],
     *,
+    seed: str | None = None,
     uid: str | None = None,
     key: bytes | None = None,
     salt: str | None = None,
 ) -> str:
     """The whole static quiz as one HTML fragment with its CSS and JS inline.
 
-    uid / key / salt default to fresh random values, so several quizzes on one page never
-    share DOM ids; tests pass fixed ones to compare renderings.
+    seed: display-order seed (None: the book's order; a student's seed: their order, see
+    shuffle.display_key). uid / key / salt default to fresh random values, so several quizzes
+    on one page never share DOM ids; tests pass fixed ones to compare renderings.
     """
     uid = uid or f"vaeq-{secrets.token_hex(6)}"
     key = key or secrets.token_bytes(16)
     salt = salt or secrets.token_hex(8)
     total = sum(q.points for q in questions)
-    forms = []
+    blocks = []
     for number, question in enumerate(questions, start=1):
         qid = f"{uid}-q{number}"
-        stem, controls = _controls(question, qid)
-        payload = encode_payload(_payload(question, salt), key)
-        forms.append(
-            f'<form class="vaeq-question" id="{qid}" data-qid="{html.escape(question.id)}" '
-            f'data-type="{question.type}" data-points="{question.points:g}" '
-            f'data-payload="{payload}" novalidate>'
+        stem, controls = _controls(question, qid, seed)
+        payload = encode_payload(_payload(question, number, salt, seed), key)
+        blocks.append(
+            f'<div class="vaeq-question" id="{qid}" data-type="{question.type}" '
+            f'data-points="{question.points:g}" data-payload="{payload}">'
             f'<fieldset aria-describedby="{qid}-stem">'
             f'<legend>Question {number} <span class="vaeq-points">'
             f"({points_label(question.points)})</span></legend>"
             f'<div class="vaeq-stem" id="{qid}-stem">{stem}</div>{controls}'
-            f'<button type="submit" class="vaeq-check" aria-label="Check question {number}">'
+            f'<button type="button" class="vaeq-check" aria-label="Check question {number}">'
             "Check</button>"
             f'<div class="vaeq-feedback" id="{qid}-feedback" aria-live="polite"></div>'
-            "</fieldset></form>"
+            "</fieldset></div>"
         )
     key_b64 = base64.b64encode(key).decode("ascii")
     return (
@@ -160,9 +164,9 @@ def render_static(
         f'data-total="{total:g}">'
         f"<style>{_asset('quiz.css')}</style>"
         f'<p class="vaeq-title"><strong>Quiz: {html.escape(title)}</strong></p>'
-        f"{''.join(forms)}"
+        f'<p class="vaeq-offline"><strong>{OFFLINE_NOTE}</strong></p>'
+        f"{''.join(blocks)}"
         f'<p class="vaeq-score" id="{uid}-score" aria-live="polite">{score_text(0, total)}</p>'
-        "<noscript><p>This quiz needs JavaScript to check answers.</p></noscript>"
         f"<script>{_asset('quiz.js')}\nwindow.vaeCourseQuiz.init({json.dumps(uid)});</script>"
         "</section>"
     )

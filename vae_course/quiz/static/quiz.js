@@ -1,6 +1,7 @@
 /* vae-course static quiz (MIT). Mirrors vae_course/quiz/checking.py; see static.py for the
    payload format. The payload is XOR-obfuscated, not encrypted: it keeps answers out of the
-   page source as plain text, nothing more. */
+   page source as plain text, nothing more. Questions, choices and blanks are referred to by
+   position; no id from the bank is in the page. */
 (function () {
   "use strict";
   if (window.vaeCourseQuiz) {
@@ -85,8 +86,27 @@
     return JSON.parse(new TextDecoder("utf-8").decode(data));
   }
 
+  /* The same as normalize_answer in vae_course/quiz/schema.py (keep the two in step). */
+  var SPACE_AT_PUNCTUATION = / (?=[!-\/:-@\[-`{-~])|(?<=[!-\/:-@\[-`{-~]) /g;
+  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/;
+
+  function collapse(text) {
+    return text.split(/\s+/).filter(Boolean).join(" ");
+  }
+
   function normalize(text) {
-    return text.split(/\s+/).filter(Boolean).join(" ").toLowerCase();
+    var s = collapse(text.normalize("NFKC").replace(/\u2212/g, "-").toLowerCase());
+    while (s.length >= 2 && s[0] === "$" && s[s.length - 1] === "$") {
+      s = collapse(s.slice(1, -1));
+    }
+    s = s.replace(SPACE_AT_PUNCTUATION, "");
+    if (NUMBER.test(s)) {
+      var x = Number(s);
+      if (isFinite(x)) {
+        return x === 0 ? "0" : x.toExponential();
+      }
+    }
+    return s;
   }
 
   function parseNumber(text) {
@@ -129,44 +149,43 @@
     }).join("; ") + ".";
   }
 
-  /* Returns {correct, details} or {incomplete: message}. */
-  function evaluate(form, data, salt) {
-    var qid = form.getAttribute("data-qid");
-    var type = form.getAttribute("data-type");
+  /* Returns {correct, details} or {incomplete: message}. ``ref`` is the question number. */
+  function evaluate(question, data, salt, ref) {
+    var type = question.getAttribute("data-type");
     var details = [];
     if (type === "single" || type === "multiple") {
       var chosen = Array.prototype.filter.call(
-        form.querySelectorAll("input"), function (input) { return input.checked; }
-      ).map(function (input) { return input.value; });
+        question.querySelectorAll("input"), function (input) { return input.checked; }
+      ).map(function (input) { return Number(input.value); });
       if (chosen.length === 0) {
         return {incomplete: type === "single" ? "Choose an answer first."
                                               : "Choose at least one answer first."};
       }
-      var canonical = chosen.slice().sort().join(",");
-      var correct = sha256hex(salt + "\n" + qid + "\n" + canonical) === data.h;
+      var canonical = chosen.slice().sort(function (a, b) { return a - b; }).join(",");
+      var correct = sha256hex(salt + "\n" + ref + "\n" + canonical) === data.h;
       if (type === "multiple" && !correct) {
         details.push("your selection is not exactly the set of correct answers.");
       }
-      chosen.forEach(function (id) {
-        if (data.fb[id]) { details.push(data.fb[id]); }
+      chosen.forEach(function (i) {
+        if (data.fb[i]) { details.push(data.fb[i]); }
       });
       return {correct: correct, details: details};
     }
     if (type === "fill_blank") {
-      var blanks = form.querySelectorAll(".vaeq-blank");
+      var blanks = question.querySelectorAll(".vaeq-blank");
       var right = [];
       for (var i = 0; i < blanks.length; i++) {
         var value = normalize(blanks[i].value);
         if (!value) {
           return {incomplete: "Fill in every blank first."};
         }
-        var hash = sha256hex(salt + "\n" + qid + "\n" + blanks[i].name + "\n" + value);
+        var hash = sha256hex(salt + "\n" + ref + "\n" + i + "\n" + value);
         right.push(data.b[i].indexOf(hash) >= 0);
       }
       var all = right.every(Boolean);
       return {correct: all, details: all ? [] : [blankSummary(right)]};
     }
-    var input = form.querySelector("input");
+    var input = question.querySelector("input");
     var x = parseNumber(input.value);
     if (x === null) {
       return {incomplete: "Enter a number, for example 0.25."};
@@ -184,11 +203,15 @@
       return;
     }
     root.setAttribute("data-ready", "1");
+    var note = root.querySelector(".vaeq-offline");
+    if (note) {
+      note.parentNode.removeChild(note);  /* the script runs: the quiz works here */
+    }
     var key = root.getAttribute("data-key");
     var salt = root.getAttribute("data-salt");
     var total = Number(root.getAttribute("data-total"));
     var score = document.getElementById(id + "-score");
-    var forms = root.querySelectorAll("form.vaeq-question");
+    var questions = root.querySelectorAll(".vaeq-question");
     var earned = {};
 
     function updateScore() {
@@ -197,12 +220,13 @@
       score.textContent = scoreText(sum, total);
     }
 
-    Array.prototype.forEach.call(forms, function (form) {
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var feedback = form.querySelector(".vaeq-feedback");
-        var data = decodePayload(form.getAttribute("data-payload"), key);
-        var result = evaluate(form, data, salt);
+    Array.prototype.forEach.call(questions, function (question, index) {
+      var ref = String(index + 1);
+
+      function checkAnswer() {
+        var feedback = question.querySelector(".vaeq-feedback");
+        var data = decodePayload(question.getAttribute("data-payload"), key);
+        var result = evaluate(question, data, salt, ref);
         feedback.classList.remove("vaeq-right", "vaeq-wrong");
         if (result.incomplete) {
           feedback.innerHTML = "<p>" + escapeHtml(result.incomplete) + "</p>";
@@ -215,12 +239,25 @@
         feedback.innerHTML =
           '<p><span aria-hidden="true">' + (result.correct ? "\u2714" : "\u2718") + "</span> " +
           words + "</p><p><em>Explanation:</em> " + data.ex + "</p>";
-        earned[form.id] = result.correct ? Number(form.getAttribute("data-points")) : 0;
+        earned[ref] = result.correct ? Number(question.getAttribute("data-points")) : 0;
         updateScore();
         typeset(feedback);
-      });
+      }
+
+      question.querySelector(".vaeq-check").addEventListener("click", checkAnswer);
+      /* Enter in a text field checks, as a form would, but nothing is ever submitted. */
+      Array.prototype.forEach.call(
+        question.querySelectorAll("input[type='text']"), function (input) {
+          input.addEventListener("keydown", function (event) {
+            if (event.key === "Enter") {
+              event.preventDefault();
+              checkAnswer();
+            }
+          });
+        }
+      );
     });
   }
 
-  window.vaeCourseQuiz = {init: init, sha256hex: sha256hex};
+  window.vaeCourseQuiz = {init: init, sha256hex: sha256hex, normalize: normalize};
 })();

@@ -1,0 +1,204 @@
+"""Surface cues: what lets a test-wise learner answer without knowing the subject.
+
+``surface_cues(files)`` returns warnings, each naming the file and the question:
+
+- **longest key**: in more than half of a file's single-choice questions (at least two), the
+  correct option is strictly the longest (length as the reader sees it: Markdown and TeX
+  commands dropped);
+- **word bank answer first**: a word bank lists an accepted answer first;
+- **id names the answer**: a word of the question id appears in the key (the correct choices,
+  or a blank's answers) but in no distractor and not in the stem; the correct choice's id
+  repeats a word of its text; a choice id says right/wrong; a blank's name is its answer;
+- **catch-all option**: "all / none / both / neither of the above" (or "of these").
+
+The two test-wise strategies are measured over a whole bank with ``longest_option_score`` and
+``first_word_score``: each returns (score, chance, standard error) so a test can check that the
+strategy does no better than guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .render import markdown_to_text
+from .schema import BankFile, Question
+from .shuffle import display_choices, display_words
+
+# Words that say whether a choice is right, wherever they appear in a choice id.
+GIVEAWAY = {"correct", "incorrect", "right", "wrong", "true", "false", "answer", "yes", "no"}
+CATCH_ALL = re.compile(r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|these|them)\b", re.I)
+# Id words too common to leak anything.
+_STOP = {"the", "and", "for", "with", "from", "into", "what", "which", "why", "how", "vs"}
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One warning; printed like the instructor lint's problems."""
+
+    file: str
+    question_id: str | None
+    field: str | None
+    message: str
+    level: str = "warning"
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.question_id:
+            where.append(f"question {self.question_id!r}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        return f"{self.level}: {': '.join(where)}: {self.message}"
+
+
+def visible_length(text: str) -> int:
+    """Characters a reader sees: Markdown markup, TeX commands, braces and $ dropped."""
+    plain = markdown_to_text(text)
+    plain = _TEX_COMMAND.sub("x", plain)  # \mathcal{N} shows as one letter
+    plain = re.sub(r"[{}$^_\\]", "", plain)
+    return len(" ".join(plain.split()))
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(markdown_to_text(text).lower())}
+
+
+def key_is_longest(question: Question) -> bool:
+    """Whether a single-choice question's correct option is strictly its longest."""
+    lengths = [(visible_length(c.text), c.correct) for c in question.choices]
+    key = next(n for n, correct in lengths if correct)
+    return all(n < key for n, correct in lengths if not correct)
+
+
+def _id_words(identifier: str) -> set[str]:
+    words = {_stem(w) for w in re.split(r"[-_]", identifier.lower())}
+    return {w for w in words if len(w) >= 3 and not w.isdigit() and w not in _STOP}
+
+
+def _question_cues(q: Question, source: str) -> list[Cue]:
+    out: list[Cue] = []
+
+    def add(field: str | None, message: str) -> None:
+        out.append(Cue(source, q.id, field, message))
+
+    stem_words = _words(q.stem)
+    if q.type in ("single", "multiple"):
+        key_words = set().union(*(_words(c.text) for c in q.choices if c.correct))
+        other_words = set().union(*(_words(c.text) for c in q.choices if not c.correct))
+        leaked = (_id_words(q.id) & key_words) - other_words - stem_words
+        if leaked:
+            add("id", f"the id shares {sorted(leaked)} with the key and with no distractor")
+        for i, c in enumerate(q.choices):
+            giveaway = set(re.split(r"[-_]", c.id.lower())) & GIVEAWAY
+            own = (_id_words(c.id) & _words(c.text)) - stem_words if c.correct else set()
+            if giveaway or own:
+                add(
+                    f"choices[{i}].id",
+                    f"choice id {c.id!r} names the answer ({', '.join(sorted(giveaway | own))}); "
+                    "use letters a, b, c, d",
+                )
+            if CATCH_ALL.search(markdown_to_text(c.text)):
+                add(f"choices[{i}].text", "a catch-all option ('... of the above')")
+    elif q.type == "fill_blank":
+        for b in q.blanks:
+            answer_words = set().union(*(_words(a) for a in b.answers))
+            other_words = set()
+            if b.word_bank is not None:
+                wrong = [w for w in b.word_bank if not b.accepts(w)]
+                other_words = set().union(set(), *(_words(w) for w in wrong))
+                if b.word_bank and b.accepts(b.word_bank[0]):
+                    add(f"blanks.{b.name}.word_bank", "the word bank lists an answer first")
+            leaked_id = (_id_words(q.id) & answer_words) - other_words - stem_words
+            if leaked_id:
+                add("id", f"the id shares {sorted(leaked_id)} with the answer of {b.name!r}")
+            leaked_name = (_id_words(b.name) & answer_words) - other_words - stem_words
+            if leaked_name:
+                add(
+                    f"blanks.{b.name}",
+                    f"the blank's name shares {sorted(leaked_name)} with its answer",
+                )
+    return out
+
+
+def surface_cues(files: Sequence[BankFile]) -> list[Cue]:
+    """Warnings for every surface cue in ``files`` (see the module docstring)."""
+    cues: list[Cue] = []
+    for bank_file in files:
+        singles = [q for q in bank_file.questions if q.type == "single"]
+        longest = [q.id for q in singles if key_is_longest(q)]
+        if len(longest) >= 2 and len(longest) * 2 > len(singles):
+            cues.append(
+                Cue(
+                    bank_file.source,
+                    None,
+                    None,
+                    f"the correct option is the longest in {len(longest)} of {len(singles)} "
+                    f"single-choice questions ({', '.join(longest)}): make the keys no longer "
+                    "than the distractors",
+                )
+            )
+        for q in bank_file.questions:
+            cues.extend(_question_cues(q, bank_file.source))
+    return cues
+
+
+@dataclass(frozen=True)
+class StrategyScore:
+    """A strategy's mean score over ``n`` items, the mean score of guessing (``chance``) and the
+    binomial standard error of a guesser's mean score."""
+
+    score: float
+    chance: float
+    standard_error: float
+    n: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.score:.3f} over {self.n} items (chance {self.chance:.3f}, "
+            f"standard error {self.standard_error:.3f})"
+        )
+
+
+def _strategy(hits: list[bool], p_chance: list[float]) -> StrategyScore:
+    n = len(hits)
+    if n == 0:
+        return StrategyScore(0.0, 0.0, 0.0, 0)
+    variance = sum(p * (1 - p) for p in p_chance)
+    return StrategyScore(sum(hits) / n, sum(p_chance) / n, math.sqrt(variance) / n, n)
+
+
+def longest_option_score(questions: Iterable[Question]) -> StrategyScore:
+    """'Pick the longest option' over single-choice questions (the first longest as shown)."""
+    hits, chance = [], []
+    for q in questions:
+        if q.type != "single":
+            continue
+        shown = display_choices(q)
+        best = max(shown, key=lambda c: visible_length(c.text))  # first of equals wins
+        hits.append(best.correct)
+        chance.append(1 / len(shown))
+    return _strategy(hits, chance)
+
+
+def first_word_score(questions: Iterable[Question], *, shuffle: bool = True) -> StrategyScore:
+    """'Pick the first word of the word bank' as shown (``shuffle=False``: as in the YAML)."""
+    hits, chance = [], []
+    for q in questions:
+        for b in q.blanks:
+            if not b.word_bank:
+                continue
+            shown = display_words(q, b) if shuffle else list(b.word_bank)
+            hits.append(b.accepts(shown[0]))
+            chance.append(sum(b.accepts(w) for w in shown) / len(shown))
+    return _strategy(hits, chance)
