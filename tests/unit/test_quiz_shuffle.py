@@ -4,7 +4,9 @@ import collections
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import vae_course
 from vae_course.quiz.shuffle import display_key, permutation, shuffled
 
 
@@ -16,7 +18,8 @@ def test_same_key_same_order_in_a_fresh_process_with_another_hash_seed():
         "print(','.join(shuffled([f'w{i}' for i in range(12)], "
         "'06-generation-source|choices')))"
     )
-    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    source = str(Path(vae_course.__file__).resolve().parents[1])  # this tree, not a wheel
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": source}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )

@@ -1,0 +1,127 @@
+"""The surface-cue lint fires on a bank built to show each cue and is silent on the course bank;
+over the course bank, the test-wise strategies score no better than guessing."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from vae_course.quiz import read_bank
+from vae_course.quiz.cues import first_word_score, longest_option_score, surface_cues
+from vae_course.quiz.validate import parse_bank
+
+
+def single(qid: str, key: str, others: list[str], stem: str = "Which one?") -> dict:
+    choices = [{"id": "a", "text": key, "correct": True}]
+    choices += [{"id": "bcd"[i], "text": t} for i, t in enumerate(others)]
+    return {"id": qid, "type": "single", "stem": stem, "choices": choices, "explanation": "."}
+
+
+CLEAN = {
+    "chapter": "99_cues",
+    "title": "Cues",
+    "questions": [
+        single("99-first", "Short key", ["A longer distractor", "Another long one"]),
+        single("99-second", "Key of middling length", ["Tiny", "A much longer distractor here"]),
+        {
+            "id": "99-blank",
+            "type": "fill_blank",
+            "stem": "Decode from the {{where}} space.",
+            "blanks": {"where": {"answers": ["latent"], "word_bank": ["pixel", "latent"]}},
+            "explanation": ".",
+        },
+    ],
+}
+
+
+def cues_of(data: dict) -> list[str]:
+    return [str(c) for c in surface_cues([parse_bank(data, "99_cues.yaml")])]
+
+
+def edited(edit) -> dict:
+    data = copy.deepcopy(CLEAN)
+    edit(data["questions"])
+    return data
+
+
+def test_the_clean_bank_shows_no_cue():
+    assert cues_of(CLEAN) == []
+
+
+def _longest_keys(qs):
+    qs[0]["choices"][0]["text"] = "A key that is clearly the longest option of all"
+    qs[1]["choices"][0]["text"] = "Another key that is clearly the longest of the three"
+
+
+def _answer_first(qs):
+    qs[2]["blanks"]["where"]["word_bank"] = ["latent", "pixel"]
+
+
+def _id_names_key(qs):
+    qs[0]["id"] = "99-holes"
+    qs[0]["choices"][0]["text"] = "Holes between codes"
+
+
+def _choice_id_names_key(qs):
+    qs[0]["choices"][0]["id"] = "short-key"
+
+
+def _giveaway_choice_id(qs):
+    qs[1]["choices"][1]["id"] = "wrong-tiny"
+
+
+def _id_names_blank_answer(qs):
+    qs[2]["id"] = "99-latent-fill"
+
+
+def _blank_name_is_answer(qs):
+    qs[2]["stem"] = "Decode from the {{latent}} space."
+    qs[2]["blanks"] = {"latent": qs[2]["blanks"]["where"]}
+
+
+def _catch_all(qs):
+    qs[1]["choices"][2]["text"] = "None of the above"
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (_longest_keys, "the correct option is the longest in 2 of 2"),
+        (_answer_first, "question '99-blank': field 'blanks.where.word_bank': the word bank"),
+        (_id_names_key, "question '99-holes': field 'id': the id shares ['hole']"),
+        (_choice_id_names_key, "field 'choices[0].id': choice id 'short-key' names the answer"),
+        (_giveaway_choice_id, "field 'choices[1].id': choice id 'wrong-tiny' names the answer"),
+        (_id_names_blank_answer, "question '99-latent-fill': field 'id'"),
+        (_blank_name_is_answer, "field 'blanks.latent': the blank's name"),
+        (_catch_all, "field 'choices[2].text': a catch-all option"),
+    ],
+)
+def test_each_cue_is_reported_naming_file_and_question(edit, expected):
+    found = cues_of(edited(edit))
+    assert len(found) == 1 and found[0].startswith("warning: 99_cues.yaml: "), found
+    assert expected in found[0], found
+
+
+def test_the_course_bank_shows_no_cue():
+    """Fails while a chapter's bank still has cues (the bank is rewritten chapter by chapter)."""
+    assert [str(c) for c in surface_cues(read_bank())] == []
+
+
+def test_test_wise_strategies_do_no_better_than_chance_on_the_course_bank():
+    """'Pick the longest option' and 'pick the first word shown' against guessing.
+
+    Margin: two binomial standard errors of a guesser's mean score (sqrt(sum p(1-p)) / n).
+    If the bank had no cue at all, its score would exceed chance + 2 SE about one time in 40
+    (a fixed shuffle is one draw); the old bank's cues sat 6 SE (longest: 0.86 against 0.28)
+    and 5.5 SE (first word: 1.0 against 0.25) above chance, so this margin catches them.
+    """
+    questions = [q for f in read_bank() for q in f.questions]
+    for name, result in [
+        ("longest option", longest_option_score(questions)),
+        ("first word shown", first_word_score(questions)),
+    ]:
+        print(f"{name}: {result}")
+        if result.n == 0:
+            continue  # no question of that kind: nothing to exploit
+        assert result.score <= result.chance + 2 * result.standard_error, (name, str(result))
