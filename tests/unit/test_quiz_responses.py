@@ -14,13 +14,40 @@ from vae_course import quiz
 from vae_course.quiz import display, responses
 
 
+def first_of(kind: str):
+    """The course bank's first question of a type (found by type, so bank edits do not matter)."""
+    return next(q for q in quiz.load_bank() if q.type == kind)
+
+
+def answer(question, right: bool):
+    """A right or a wrong answer to any question, in the form checking.check takes."""
+    if question.type == "single":
+        return next(c.id for c in question.choices if c.correct == right)
+    if question.type == "multiple":
+        correct = [c.id for c in question.choices if c.correct]
+        return correct if right else [next(c.id for c in question.choices if not c.correct)]
+    if question.type == "fill_blank":
+        return {
+            b.name: next(w for w in (b.word_bank or b.answers) if b.accepts(w))
+            if right
+            else "definitely not this"
+            for b in question.blanks
+        }
+    return question.answer if right else question.answer + 10 * (1 + abs(question.answer))
+
+
+SINGLE, MULTIPLE, FILL, NUMERIC = (
+    first_of(k) for k in ("single", "multiple", "fill_blank", "numeric")
+)
+
+
 def answered_quiz():
-    q = quiz.show("06_sampling")
-    q.check("sampling-generative-distribution", "posterior")
-    q.check("sampling-generative-distribution", "prior")
-    q.check("sampling-kl-role", ["covers-prior", "pulls-to-prior"])
-    q.check("sampling-fill-latent", {"space": "latent"})
-    q.check("sampling-temperature-variance", "0.3")
+    q = quiz.show([SINGLE.id, MULTIPLE.id, FILL.id, NUMERIC.id])
+    q.check(SINGLE.id, answer(SINGLE, False))
+    q.check(SINGLE.id, answer(SINGLE, True))
+    q.check(MULTIPLE.id, answer(MULTIPLE, True)[::-1])  # any order
+    q.check(FILL.id, answer(FILL, True))
+    q.check(NUMERIC.id, answer(NUMERIC, False))
     return q
 
 
@@ -37,7 +64,7 @@ def test_round_trip(tmp_path):
     assert set(saved.questions) == {x.id for x in q.questions}
     for x in q.questions:
         assert saved.questions[x.id]["content_hash"] == x.content_hash()
-        assert saved.questions[x.id]["chapter"] == "06_sampling"
+        assert saved.questions[x.id]["chapter"] == x.chapter
     assert [a.correct for a in saved.attempts] == [False, True, True, True, False]
     assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left behind
 
@@ -51,7 +78,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(responses.json, "dump", broken_dump)
-    q.check("sampling-holes", "holes")
+    q.check(SINGLE.id, answer(SINGLE, False))
     with pytest.raises(OSError, match="disk full"):
         quiz.save_responses(path, quizzes=[q], download=False)
     assert path.read_bytes() == before
@@ -82,14 +109,14 @@ def test_download_without_colab_is_an_error(tmp_path, monkeypatch):
 def test_quizzes_shown_in_a_kernel_are_found(tmp_path, monkeypatch):
     shell = types.SimpleNamespace()
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
-    first = quiz.show("06_sampling")
-    second = quiz.show(["sampling-holes"])
-    first.check("sampling-fill-latent", {"space": "data"})
-    second.check("sampling-holes", "holes")
+    first = quiz.show(FILL.chapter)
+    second = quiz.show([SINGLE.id])
+    first.check(FILL.id, answer(FILL, False))
+    second.check(SINGLE.id, answer(SINGLE, True))
     saved = quiz.load_responses(quiz.save_responses(tmp_path / "r.json", download=False))
     assert {(a.question_id, a.correct) for a in saved.attempts} == {
-        ("sampling-fill-latent", False),
-        ("sampling-holes", True),
+        (FILL.id, False),
+        (SINGLE.id, True),
     }
     assert display.kernel_quizzes() == [first, second]
 
@@ -126,8 +153,8 @@ BROKEN = {
         "field 'attempts[0].correct'",
     ),
     "question without hash": (
-        lambda d: d["questions"]["sampling-holes"].pop("content_hash"),
-        "field 'questions.sampling-holes'",
+        lambda d: d["questions"][SINGLE.id].pop("content_hash"),
+        f"field 'questions.{SINGLE.id}'",
     ),
     "student id not a string": (lambda d: d.__setitem__("student_id", 7), "field 'student_id'"),
 }
