@@ -12,60 +12,58 @@ from pathlib import Path
 
 import pytest
 from test_instructor_support import ROSTER, assign_class, cli, notebook_payload, write_bank
+from vae_course_instructor.keyfile import read_key
+from vae_course_instructor.keyfile import shown as shown_to
+from vae_course_instructor.roster import RosterError, read_roster
+from vae_course_instructor.seeds import identity_token, order, sample, student_seed
 
-from vae_course.instructor.keyfile import presented, read_key
-from vae_course.instructor.roster import RosterError, read_roster
-from vae_course.instructor.shuffle import (
-    HmacStream,
-    permutation,
-    shuffled_keep_pinned,
-    student_seed,
-)
+from vae_course.quiz.handout import presented
 
 
-# -- the permutation ----------------------------------------------------------------------------
-def test_permutations_are_permutations_and_reproducible():
+# -- per-student seeds (the shuffle itself is vae_course.quiz.shuffle's, tested there) ---------
+def test_orders_are_permutations_reproducible_and_close_to_uniform():
     seed = student_seed(b"k" * 32, "quiz", "s001")
     for n in range(0, 12):
-        first = permutation(n, HmacStream(seed, "p"))
-        assert sorted(first) == list(range(n))
-        assert permutation(n, HmacStream(seed, "p")) == first
-
-
-def test_permutations_are_close_to_uniform():
+        first = order(list(range(n)), seed, "p")
+        assert sorted(first) == list(range(n)) and order(list(range(n)), seed, "p") == first
     # 3! = 6 orders over 6000 students: each expected 1000 times, sd about 29.
     counts = Counter(
-        tuple(permutation(3, HmacStream(student_seed(b"secret-key-123456", "q", f"s{i}"), "p")))
+        tuple(order([0, 1, 2], student_seed(b"secret-key-123456", "q", f"s{i}"), "p"))
         for i in range(6000)
     )
     assert len(counts) == 6
     assert all(abs(c - 1000) < 150 for c in counts.values()), counts
 
 
-def test_seed_depends_on_secret_assignment_and_student():
+def test_seed_and_token_depend_on_secret_assignment_and_student():
     base = student_seed(b"a" * 20, "quiz", "s1")
     assert base != student_seed(b"b" * 20, "quiz", "s1")
     assert base != student_seed(b"a" * 20, "quiz2", "s1")
     assert base != student_seed(b"a" * 20, "quiz", "s2")
     # length-prefixed fields: moving a character between fields changes the seed
     assert student_seed(b"a" * 20, "ab", "c") != student_seed(b"a" * 20, "a", "bc")
+    token = identity_token(b"a" * 20, "s1")
+    assert len(token) == 32 and token != identity_token(b"a" * 20, "s2")
+    assert token != identity_token(b"b" * 20, "s1") and token not in base.hex()
 
 
-def test_pinned_items_keep_their_place():
+def test_pinned_items_keep_their_place_and_samples_are_subsets():
     items = list("abcdef")
     pinned = [False, True, False, False, False, True]
     seen = set()
     for i in range(50):
-        out = shuffled_keep_pinned(items, pinned, HmacStream(bytes([i]) * 32, "c"))
+        out = order(items, bytes([i]) * 32, "c", pinned)
         assert out[1] == "b" and out[5] == "f" and sorted(out) == items
         seen.add(tuple(out))
+        picked = sample(items, 3, bytes([i]) * 32)
+        assert len(set(picked)) == 3 and picked == [x for x in items if x in picked]
     assert len(seen) > 10
 
 
 def test_the_order_does_not_depend_on_the_interpreter_hash_seed():
     code = (
-        "from vae_course.instructor.shuffle import HmacStream, permutation, student_seed;"
-        "print(permutation(20, HmacStream(student_seed(b'x'*20, 'q', 's'), 'p')))"
+        "from vae_course_instructor.seeds import order, student_seed;"
+        "print(order(list(range(20)), student_seed(b'x'*20, 'q', 's'), 'p'))"
     )
     outs = {
         subprocess.run(
@@ -173,7 +171,7 @@ def test_student_files_contain_no_answers(assigned):
         # the notebook embeds exactly the presented (answer-free) questions
         nb = json.loads((handout / f"{sid}.ipynb").read_text())
         version_doc = json.loads(notebook_payload(nb))
-        shown = [presented(q) for q in key.questions_of(version)]
+        shown = [presented(shown_to(q, version.token)) for q in key.questions_of(version)]
         assert [q["id"] for q in version_doc["questions"]] == [q.id for q in shown]
         for entry in version_doc["questions"]:
             assert set(entry) <= {"id", "type", "chapter", "points", "stem", "choices", "blanks"}

@@ -9,6 +9,7 @@ options split on ~ and =, %weight%, #feedback, ####general feedback).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import lxml.etree as LET
+from vae_course_instructor.keyfile import AssignmentKey
 
-from vae_course.instructor.keyfile import AssignmentKey
-from vae_course.instructor.student import RESPONSES_MIME, AssignmentQuiz
-from vae_course.quiz import Question, Quiz, save_responses
+from vae_course.quiz.handout_widget import RESPONSES_MIME, AssignmentQuiz
+from vae_course.quiz.schema import Question
 
-ROSTER = Path(__file__).resolve().parents[2] / "vae_course/instructor/examples/roster.csv"
+ROOT = Path(__file__).resolve().parents[2]
+ROSTER = ROOT / "instructor/vae_course_instructor/examples/roster.csv"
 
 # GIFT specials, TeX with backslashes and braces, Markdown and HTML-special characters.
 SYNTHETIC_BANK = r"""
@@ -98,14 +100,20 @@ def write_bank(folder: Path) -> Path:
 def cli(
     *args: str, cwd: Path | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """Run the installed console script (or the module when the script is not found)."""
-    script = Path(sys.executable).with_name("vae-course")
-    command = (
-        [str(script)] if script.exists() else [sys.executable, "-m", "vae_course.instructor.cli"]
-    )
+    """Run the command as `python -m vae_course_instructor.cli` with this interpreter (the
+    console script of an installed wheel may be stale; the module is the source's)."""
+    command = [sys.executable, "-m", "vae_course_instructor.cli"]
+    env = {**(os.environ if env is None else env), "PYTHONPATH": _source_path()}
     return subprocess.run(
         [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def _source_path() -> str:
+    """The source trees of both distributions first, so subprocesses import them."""
+    parts = [str(ROOT), str(ROOT / "instructor")]
+    parts += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join(parts)
 
 
 # -- the synthetic class ----------------------------------------------------------------------
@@ -169,9 +177,9 @@ def plan(key: AssignmentKey) -> dict[str, dict[str, Any]]:
 
 
 def make_handins(key: AssignmentKey, handout: Path, handins: Path, skip: int = 1) -> SyntheticClass:
-    """Answer every version but the last ``skip`` students', through three routes:
-    the assignment notebook's quiz (saved as a file), the same saved inside the notebook,
-    and the course's live quiz engine (Quiz.check + save_responses)."""
+    """Answer every version but the last ``skip`` students' with the assignment notebook's
+    quiz, handed in three ways: the saved responses file, the notebook holding them, and the
+    saved file inside a Moodle download folder named after the student."""
     handins.mkdir(parents=True, exist_ok=True)
     marks = plan(key)
     expected, handed_in = {}, set()
@@ -186,13 +194,6 @@ def make_handins(key: AssignmentKey, handout: Path, handins: Path, skip: int = 1
                 answers[q.id] = right_answer(q, i) if mark else wrong_answer(q)
         expected[sid] = {q.id: bool(marks[sid][q.id]) for q in questions}
         handed_in.add(sid)
-        if i % 3 == 2:  # the book's live quiz engine, checking as students go
-            quiz = Quiz("synthetic", questions)
-            for qid, answer in answers.items():
-                quiz.check(qid, wrong_answer(quiz._by_id[qid]))  # an earlier try...
-                quiz.check(qid, answer)  # ...the latest one counts
-            save_responses(handins / f"{sid}.json", sid, quizzes=[quiz], download=False)
-            continue
         nb = json.loads((handout / f"{sid}.ipynb").read_text(encoding="utf-8"))
         quiz = AssignmentQuiz.from_json(notebook_payload(nb))
         for qid, answer in answers.items():
@@ -207,6 +208,9 @@ def make_handins(key: AssignmentKey, handout: Path, handins: Path, skip: int = 1
                 }
             ]
             (handins / f"{sid}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        elif i % 3 == 2:  # a Moodle download: one folder per student, named after them
+            folder = handins / f"{version.student.name}_{1000 + i}_assignsubmission_file_"
+            quiz.save_responses(folder / f"responses-{sid}.json", student_id=sid, download=False)
         else:
             quiz.save_responses(handins / f"responses-{sid}.json", student_id=sid, download=False)
     return SyntheticClass(key, expected, handed_in)

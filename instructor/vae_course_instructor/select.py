@@ -1,7 +1,8 @@
 """Loading the question bank (the course's plus an instructor's own files) and choosing questions.
 
-A selection is: the questions named by ``ids`` and those of the ``chapters`` (all questions when
-neither is given), then only those matching every ``tags`` filter (``topic=sampling``,
+The assessment bank (:mod:`.banks`) comes after the course's self-check bank. A selection is:
+the questions named by ``ids`` and those of the ``chapters`` (all questions when neither is
+given), then only those matching every ``tags`` filter (``topic=sampling``,
 ``difficulty=easy``, ``chapter=06_sampling``). Order: bank order, chapter by chapter.
 """
 
@@ -11,28 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vae_course.quiz import BankError, BankFile, Question, read_bank, read_bank_file
-from vae_course.quiz.bank import check_unique_ids
+from vae_course.quiz.bank import check_unique_ids, read_bank
+from vae_course.quiz.schema import BankError, BankFile, Question
+
+from .banks import files_in as bank_files_in
+from .banks import read_assessment, read_extra
+
+__all__ = ["Selection", "bank_files_in", "load_all", "parse_tag", "select"]
 
 TAG_KEYS = ("chapter", "topic", "difficulty")
-
-
-def bank_files_in(path: str | Path) -> list[Path]:
-    """The YAML files of an extra bank: the file itself, or every *.yaml / *.yml in a folder."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
-        if not files:
-            raise BankError("the folder has no *.yaml or *.yml bank file", file=str(path))
-        return files
-    if not path.exists():
-        raise BankError("file not found", file=str(path))
-    return [path]
-
-
-def read_extra(paths: Iterable[str | Path]) -> list[BankFile]:
-    """Parse and validate extra bank files/folders (first problem per file raises BankError)."""
-    return [read_bank_file(f) for p in paths for f in bank_files_in(p)]
 
 
 def check_unique(files: Sequence[BankFile]) -> None:
@@ -50,8 +38,8 @@ def check_unique(files: Sequence[BankFile]) -> None:
 
 
 def load_all(extra: Iterable[str | Path] = ()) -> list[BankFile]:
-    """The course's bank files followed by the extra ones, with ids unique across all."""
-    files = [*read_bank(), *read_extra(extra)]
+    """The course's self-check bank, the assessment bank and the extra files; ids unique."""
+    files = [*read_bank(), *read_assessment(), *read_extra(extra)]
     check_unique(files)
     return files
 

@@ -1,4 +1,8 @@
-"""The answer key of an assignment, per student: Markdown to read and CSV to sort and filter."""
+"""The answer key of an assignment, per student: Markdown to read and CSV to sort and filter.
+
+Both files are written readable by their owner only (0600), like the key file, and never into
+the students' handout folder (nor below it).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import io
 import json
 from pathlib import Path
 
-from vae_course.quiz import Question
-from vae_course.quiz.live import format_points
+from vae_course.quiz.schema import Question
 
+from .assign import write_private
 from .keyfile import AssignmentKey
+from .text import clean, csv_row, format_points
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -73,16 +78,18 @@ def key_csv(key: AssignmentKey, student_id: str | None = None) -> str:
             continue
         for number, q in enumerate(key.questions_of(version), start=1):
             writer.writerow(
-                [
-                    s.student_id,
-                    s.name,
-                    number,
-                    q.id,
-                    q.type,
-                    format_points(q.points),
-                    answer_text(q),
-                    answer_value(q),
-                ]
+                csv_row(
+                    [
+                        s.student_id,
+                        s.name,
+                        number,
+                        q.id,
+                        q.type,
+                        format_points(q.points),
+                        answer_text(q),
+                        answer_value(q),
+                    ]
+                )
             )
     return out.getvalue()
 
@@ -94,8 +101,30 @@ def write_key_files(
     if student_id is not None and key.version(student_id) is None:
         raise ValueError(f"--student: {student_id!r} is not in the key's roster")
     out_dir = Path(out_dir)
+    handout = handout_folder(out_dir, key)
+    if handout is not None:
+        raise ValueError(
+            f"--out: {clean(str(handout))} holds the students' handouts; write the answer key "
+            "to an instructor-only folder"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     md, table = out_dir / "answer-key.md", out_dir / "answer-key.csv"
-    md.write_text(key_markdown(key, student_id), encoding="utf-8", newline="\n")
-    table.write_text(key_csv(key, student_id), encoding="utf-8", newline="")
+    write_private(md, key_markdown(key, student_id))
+    write_private(table, key_csv(key, student_id).replace("\r\n", "\n"))
     return [md, table]
+
+
+def handout_folder(out_dir: Path, key: AssignmentKey) -> Path | None:
+    """``out_dir`` or the first of its parents that holds a handout of this key's roster."""
+    folder = out_dir.resolve()
+    ids = [v.student.student_id for v in key.versions]
+    for candidate in (folder, *folder.parents):
+        if not candidate.is_dir():
+            continue
+        if any(
+            (candidate / f"{sid}{suffix}").is_file()
+            for sid in ids
+            for suffix in (".ipynb", ".html")
+        ):
+            return candidate
+    return None

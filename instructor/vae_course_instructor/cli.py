@@ -1,7 +1,9 @@
 """``vae-course``: the instructor command (list, validate, secret, assign, key, export, grade).
 
 Run ``vae-course --help`` or ``vae-course <command> --help``. Every failure prints one line
-naming the file, field or option at fault and exits with status 1.
+naming the file, field or option at fault and exits with status 1; no input makes a command
+print a traceback. Nothing here imports a widget library (the learner's quiz widgets are
+never loaded by the command).
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vae_course.quiz import BankError, read_bank_file
-from vae_course.quiz.live import format_points
+from vae_course.quiz.schema import BankError
 
 from .select import Selection, bank_files_in, load_all, parse_tag, select
+from .text import clean, format_points
 
 SECRET_ENV = "VAE_COURSE_SECRET"
 MIN_SECRET = 16
@@ -113,19 +115,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from vae_course.quiz import read_bank
+def _problems_of(exc: BankError, fallback: str):
+    from .banks import BankErrors
+    from .lint import Problem
 
+    errors = exc.errors if isinstance(exc, BankErrors) else [exc]
+    out = []
+    for e in errors:
+        qid = e.question_id
+        if qid is None and e.question_index is not None:
+            qid = f"#{e.question_index + 1}"
+        out.append(Problem("error", e.file or fallback, qid, e.field, e.reason))
+    return out
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from vae_course.quiz.bank import read_bank
+
+    from .banks import read_assessment, read_file
     from .lint import Problem, lint
 
     problems: list[Problem] = []
     files = []
-    try:
-        files.extend(read_bank())
-    except BankError as exc:
-        problems.append(
-            Problem("error", exc.file or "bank", exc.question_id, exc.field, exc.reason)
-        )
+    for reader in (read_bank, read_assessment):
+        try:
+            files.extend(reader())
+        except BankError as exc:
+            problems.extend(_problems_of(exc, "bank"))
     for path in args.paths:
         try:
             paths = bank_files_in(path)
@@ -134,12 +150,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         for file in paths:
             try:
-                files.append(read_bank_file(file))
+                files.append(read_file(file))
             except BankError as exc:
-                problems.append(Problem("error", str(file), exc.question_id, exc.field, exc.reason))
+                problems.extend(_problems_of(exc, str(file)))
     problems.extend(lint(files))
     for problem in problems:
-        print(problem, file=sys.stderr if problem.level == "error" else sys.stdout)
+        print(clean(str(problem), 400), file=sys.stderr if problem.level == "error" else sys.stdout)
     n_errors = sum(p.level == "error" for p in problems)
     n_questions = sum(len(f.questions) for f in files)
     print(
@@ -162,7 +178,9 @@ def cmd_secret(args: argparse.Namespace) -> int:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    from .assign import build_key, write_assignment
+    from vae_course.quiz.bank import read_bank
+
+    from .assign import build_key, public_fixed, write_assignment
     from .roster import read_roster
 
     secret = _read_secret(args.secret_file)
@@ -182,6 +200,15 @@ def cmd_assign(args: argparse.Namespace) -> int:
     )
     n = len(key.versions)
     print(f"assignment {key.assignment!r}: {len(key.questions)} questions, {n} students")
+    public = public_fixed(key, {q.id for f in read_bank() for q in f.questions})
+    if public:
+        print(
+            f"warning: {len(public)} of the questions are fixed questions from the course's "
+            "public self-check bank, whose answers anyone can read (the bank ships with the "
+            "course): " + clean(", ".join(public), 300) + ". For graded work prefer calculated "
+            "questions (each student gets their own numbers) or your own private questions.",
+            file=sys.stderr,
+        )
     print(f"students' files: {n} notebooks and {n} pages in {args.out}")
     print(f"key (instructor only): {written[-1]}")
     return 0
@@ -193,11 +220,12 @@ def cmd_key(args: argparse.Namespace) -> int:
 
     key = read_key(args.key)
     for path in write_key_files(key, args.out, args.student):
-        print(f"wrote {path}")
+        print(f"wrote {clean(str(path))} (readable by you only)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from .calculated import Calculated
     from .export_gift import export_gift
     from .export_moodle import export_moodle
     from .export_qti import export_qti
@@ -206,13 +234,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     exporter = {"canvas-qti": export_qti, "moodle-xml": export_moodle, "gift": export_gift}
     data = exporter[args.format](args.title, questions)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    print(f"wrote {args.out} ({args.format}, {len(questions)} questions)")
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(args.out)
+    print(f"wrote {clean(str(args.out))} ({args.format}, {len(questions)} questions)")
+    calculated = [q.id for q in questions if isinstance(q, Calculated)]
+    if calculated and args.format == "gift":
+        print(
+            f"note: GIFT has no calculated questions: {len(calculated)} calculated question(s) "
+            "were exported as numeric questions with one fixed set of values each (the same "
+            "numbers for every student); use moodle-xml or canvas-qti for per-student numbers",
+            file=sys.stderr,
+        )
+    elif calculated:
+        print(
+            f"note: {len(calculated)} calculated question(s) exported with their formula and "
+            "datasets; the LMS picks each student's numbers (they differ from `assign`'s)",
+            file=sys.stderr,
+        )
     return 0
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .grade import grade, write_grades
+    from .grade import check_out_dir, grade, write_grades
     from .handins import read_handins
     from .keyfile import read_key
 
@@ -220,14 +264,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     handins_dir, out_dir = args.handins.resolve(), args.out.resolve()
     if out_dir == handins_dir or handins_dir in out_dir.parents:
         raise CliError(f"--out: {args.out} is inside the hand-in folder; choose another folder")
+    check_out_dir(args.out, args.replace)
     handins, rejected = read_handins(args.handins, key, max_bytes=args.max_bytes)
     results = grade(key, handins, rejected)
-    write_grades(args.out, key, results, rejected)
+    write_grades(args.out, key, results, rejected, replace=args.replace)
     for r in rejected:
-        print(f"skipped {r.name}: {r.reason}", file=sys.stderr)
+        print(f"skipped {clean(r.name)}: {clean(r.reason, 400)}", file=sys.stderr)
     graded = [r for r in results if r.status == "graded"]
     print(f"graded {len(graded)} of {len(results)} students; {len(rejected)} files skipped")
-    print(f"wrote grades.csv, items.csv, problems.csv and feedback/ in {args.out}")
+    print(f"wrote grades.csv, items.csv, problems.csv and feedback/ in {clean(str(args.out))}")
     return 0
 
 
@@ -346,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1 << 20,
         help="refuse files larger than this (default 1 MiB)",
     )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the results of an earlier run in --out (refused otherwise)",
+    )
     p.set_defaults(run=cmd_grade)
     return parser
 
@@ -357,7 +407,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except (CliError, ValueError, KeyError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"vae-course {args.command}: error: {message}", file=sys.stderr)
+        print(f"vae-course {args.command}: error: {clean(str(message), 600)}", file=sys.stderr)
+        return 1
+    except (RecursionError, MemoryError):
+        print(
+            f"vae-course {args.command}: error: the input is too large or nested too deeply",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug must still not print a traceback at users
+        print(
+            f"vae-course {args.command}: internal error ({type(exc).__name__}: "
+            f"{clean(str(exc), 300)}); please report it",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -1,8 +1,9 @@
 """The student's notebook of an assignment (nbformat 4.5 JSON, written without nbformat).
 
 Cells: instructions, a setup cell (installs vae_course on Colab when it is missing), the quiz
-(:class:`~vae_course.instructor.student.AssignmentQuiz` built from the embedded answer-free
-version), and the save cell that writes ``responses-<student id>.json``.
+(:class:`vae_course.quiz.handout_widget.AssignmentQuiz` built from the embedded answer-free
+version, which carries the student's identity token), and the save cell that writes
+``responses-<student id>.json``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from .student import version_document
+from vae_course.quiz.handout import version_document
 
 SETUP = """\
 # Setup: on Google Colab, install the course package if it is missing (elsewhere: nothing to do).
@@ -28,7 +29,7 @@ if importlib.util.find_spec("vae_course") is None:
     subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", REQUIREMENT])"""
 
 QUIZ = '''\
-from vae_course.instructor.student import AssignmentQuiz
+from vae_course.quiz.handout_widget import AssignmentQuiz
 
 quiz = AssignmentQuiz.from_json(r"""
 {payload}
@@ -58,9 +59,10 @@ def student_notebook(
     name: str,
     questions: list[dict[str, Any]],
     requirement: str,
+    token: str,
 ) -> str:
     """The notebook JSON text; ``questions`` are presented_dict()s in the student's order."""
-    version = version_document(assignment, title, student_id, name, questions)
+    version = version_document(assignment, title, student_id, name, questions, token)
     payload = json.dumps(version, indent=1, ensure_ascii=False)
     if '"""' in payload:  # JSON escapes every quote, so this cannot happen; guard the raw string
         raise ValueError("payload: unexpected triple quote")

@@ -5,7 +5,13 @@ all-or-nothing per question, the latest answer counts); ``correct``/``points`` w
 responses file are never trusted. Outputs in the output folder:
 ``grades.csv`` (one row per roster student), ``feedback/<student id>.md``, ``items.csv``
 (share correct and the most chosen wrong answer per question) and ``problems.csv`` (every
-rejected file and why).
+rejected file and why). A student whose only files were rejected is ``rejected: <reason>``,
+never "no hand-in".
+
+Outputs are safe to open: every CSV cell goes through :func:`.text.csv_cell` (no spreadsheet
+formulas, numbers stay numbers), students' text is scrubbed of control characters and lone
+surrogates and echoed answers are cut to a bounded length. The folder is written whole into a
+temporary sibling and moved into place in one step, so a failed run leaves no partial results.
 """
 
 from __future__ import annotations
@@ -13,19 +19,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vae_course.quiz import Question, check
-from vae_course.quiz.live import format_points
+from vae_course.quiz.checking import check
+from vae_course.quiz.schema import Question
 from vae_course.quiz.validate import PLACEHOLDER
 
 from .handins import Handin, Rejected
 from .key import answer_text
 from .keyfile import AssignmentKey
 from .roster import Student
+from .text import clean, csv_row, format_points, scrub
+
+OUTPUTS = ("grades.csv", "items.csv", "problems.csv", "feedback")
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ class ItemResult:
 @dataclass(frozen=True)
 class StudentResult:
     student: Student
-    status: str  # 'graded', 'no hand-in' or 'rejected (see problems.csv)'
+    status: str  # 'graded', 'no hand-in' or 'rejected: <reason>'
     file: str
     items: tuple[ItemResult, ...]
 
@@ -58,7 +70,10 @@ def grade(
 ) -> list[StudentResult]:
     """One result per roster student, in roster order."""
     by_student = {h.student_id: h for h in handins}
-    rejected_ids = {r.student_id for r in rejected if r.student_id is not None}
+    reasons: dict[str, str] = {}
+    for r in rejected:
+        if r.student_id is not None and r.student_id not in reasons:
+            reasons[r.student_id] = r.reason
     results = []
     for version in key.versions:
         sid = version.student.student_id
@@ -75,8 +90,8 @@ def grade(
             )
         if handin is not None:
             status = "graded"
-        elif sid in rejected_ids:
-            status = "rejected (see problems.csv)"
+        elif sid in reasons:
+            status = f"rejected: {clean(reasons[sid])}"
         else:
             status = "no hand-in"
         results.append(
@@ -97,7 +112,7 @@ def describe(q: Question, answer: Any) -> str:
         ]
         return "; ".join(parts)
     if q.type == "fill_blank":
-        return "; ".join(f"{name}: {word}" for name, word in answer.items())
+        return clean("; ".join(f"{name}: {word}" for name, word in answer.items()))
     return f"{answer:g}"
 
 
@@ -106,23 +121,26 @@ def grades_csv(key: AssignmentKey, results: list[StudentResult]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["student_id", "name", "email", "status", "score", "max_score", "percent", "file", *ids]
+        csv_row(["student_id", "name", "email", "status", "score", "max_score", "percent", "file"])
+        + csv_row(ids)
     )
     for r in results:
         points = {i.question.id: format_points(i.points) for i in r.items}
         percent = 100 * r.score / r.max_score if r.max_score else 0.0
         writer.writerow(
-            [
-                r.student.student_id,
-                r.student.name,
-                r.student.email,
-                r.status,
-                format_points(r.score),
-                format_points(r.max_score),
-                f"{percent:.1f}",
-                r.file,
-                *(points.get(qid, "") for qid in ids),
-            ]
+            csv_row(
+                [
+                    r.student.student_id,
+                    r.student.name,
+                    r.student.email,
+                    r.status,
+                    format_points(r.score),
+                    format_points(r.max_score),
+                    f"{percent:.1f}",
+                    r.file,
+                    *(points.get(qid, "") for qid in ids),
+                ]
+            )
         )
     return out.getvalue()
 
@@ -154,7 +172,12 @@ def feedback_markdown(key: AssignmentKey, r: StudentResult) -> str:
             f"- Explanation: {q.explanation}",
             "",
         ]
-    return "\n".join(lines)
+    return scrub_markdown("\n".join(lines))
+
+
+def scrub_markdown(text: str) -> str:
+    """Control characters and lone surrogates out, line breaks kept."""
+    return "\n".join(scrub(line) for line in text.split("\n"))
 
 
 def _answer_key(answer: Any) -> str:
@@ -194,10 +217,33 @@ def item_rows(key: AssignmentKey, results: list[StudentResult]) -> list[dict[str
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_row(list(columns)))
+    for row in rows:
+        writer.writerow(csv_row([row.get(c, "") for c in columns]))
     return out.getvalue()
+
+
+def check_out_dir(out_dir: Path, replace: bool) -> None:
+    """Refuse a used output folder, unless ``replace`` and it holds only grade outputs."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        raise FileExistsError(f"--out: {clean(str(out_dir))} exists and is not a folder")
+    used = sorted(p.name for p in out_dir.iterdir())
+    if not used:
+        return
+    if not replace:
+        raise FileExistsError(
+            f"--out: {clean(str(out_dir))} is not empty; choose a new folder or pass --replace "
+            "to replace the results of an earlier run"
+        )
+    foreign = [n for n in used if n not in OUTPUTS]
+    if foreign:
+        raise FileExistsError(
+            f"--out: {clean(str(out_dir))} holds files that grade did not write "
+            f"({clean(', '.join(foreign[:5]))}); --replace only replaces earlier results"
+        )
 
 
 def write_grades(
@@ -205,23 +251,49 @@ def write_grades(
     key: AssignmentKey,
     results: list[StudentResult],
     rejected: list[Rejected],
+    *,
+    replace: bool = False,
 ) -> list[Path]:
-    """Write grades.csv, items.csv, problems.csv and feedback/<id>.md; returns their paths."""
+    """Write grades.csv, items.csv, problems.csv and feedback/<id>.md, all or nothing.
+
+    Everything is written into a temporary folder beside ``out_dir`` and moved into place in
+    one rename (an earlier run's folder, with ``replace``, is moved aside first and removed).
+    """
     out_dir = Path(out_dir)
-    (out_dir / "feedback").mkdir(parents=True, exist_ok=True)
-    written = []
+    check_out_dir(out_dir, replace)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    names = []
+    try:
+        (work / "feedback").mkdir()
 
-    def put(path: Path, text: str) -> None:
-        path.write_text(text, encoding="utf-8", newline="")
-        written.append(path)
+        def put(relative: str, text: str) -> None:
+            with open(work / relative, "w", encoding="utf-8", errors="replace", newline="") as f:
+                f.write(text)
+            names.append(relative)
 
-    put(out_dir / "grades.csv", grades_csv(key, results))
-    rows = item_rows(key, results)
-    put(out_dir / "items.csv", _csv(rows, list(rows[0]) if rows else ["question_id"]))
-    put(
-        out_dir / "problems.csv",
-        _csv([{"file": r.name, "problem": r.reason} for r in rejected], ["file", "problem"]),
-    )
-    for r in results:
-        put(out_dir / "feedback" / f"{r.student.student_id}.md", feedback_markdown(key, r))
-    return written
+        put("grades.csv", grades_csv(key, results))
+        rows = item_rows(key, results)
+        put("items.csv", _csv(rows, list(rows[0]) if rows else ["question_id"]))
+        problems = [{"file": r.name, "problem": r.reason} for r in rejected]
+        put("problems.csv", _csv(problems, ["file", "problem"]))
+        for r in results:
+            put(f"feedback/{r.student.student_id}.md", feedback_markdown(key, r))
+        os.chmod(work, 0o755 & ~_umask())
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(work, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return [out_dir / n for n in names]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

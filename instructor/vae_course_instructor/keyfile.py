@@ -8,25 +8,41 @@ Key file (JSON, ``format_version`` 1)::
      "students": [{"student_id": "s001", "name": "...", "email": "...",
                    "questions": [{"id": "<question id>", "choices": ["<choice id>", ...]}]}]}
 
-Students get :func:`presented` questions: stem, choice texts in their order, word banks and
-points, and nothing else (no correct flags, feedback, explanations, accepted answers, numeric
-answers or tolerances). Their ``content_hash`` (the hash recorded in their responses file) is
-:meth:`Question.content_hash` of that answer-free question, so it reveals nothing that the page
-does not show.
+Each student entry also records their identity ``token`` and, for calculated questions,
+their parameter ``values`` (``{"id": ..., "values": {"mu": 0.3}}``): with them the key gives
+every student's own numeric question (:meth:`AssignmentKey.questions_of`).
+
+Students get :func:`~vae_course.quiz.handout.presented` questions: stem, choice texts in their
+order, word banks and points, and nothing else (no correct flags, feedback, explanations,
+accepted answers, numeric answers, tolerances or formulas).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vae_course.quiz import BankError, Blank, Choice, Question, Tags
+from vae_course.quiz.handout import presented, presented_dict, presented_from_dict
+from vae_course.quiz.schema import BankError, Blank, Question
+from vae_course.quiz.shuffle import display_key, shuffled
 from vae_course.quiz.validate import parse_bank
 
+from .calculated import TYPE as CALCULATED
+from .calculated import Calculated, instantiate, parse_calculated
 from .roster import Student
+
+__all__ = [
+    "AssignmentKey",
+    "KeyFileError",
+    "Version",
+    "presented",
+    "presented_dict",
+    "presented_from_dict",
+    "read_key",
+]
 
 FORMAT = "vae-course-assignment-key"
 FORMAT_VERSION = 1
@@ -44,6 +60,8 @@ class Version:
     student: Student
     question_ids: tuple[str, ...]
     choice_orders: dict[str, tuple[str, ...]]
+    values: dict[str, dict[str, float]] = field(default_factory=dict)  # calculated questions
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,17 +71,39 @@ class AssignmentKey:
     versions: tuple[Version, ...]  # roster order
 
     def version(self, student_id: str) -> Version | None:
-        for v in self.versions:
-            if v.student.student_id == student_id:
-                return v
-        return None
+        if not hasattr(self, "_by_id"):  # built once: lookups stay O(1) for big classes
+            object.__setattr__(self, "_by_id", {v.student.student_id: v for v in self.versions})
+        return self._by_id.get(student_id)  # type: ignore[attr-defined]
 
     def questions_of(self, version: Version) -> list[Question]:
-        """The student's questions, with answers, in their order and with their choice order."""
-        return [
-            ordered(self.questions[qid], version.choice_orders.get(qid, ()))
-            for qid in version.question_ids
-        ]
+        """The student's questions, with answers, in their order and with their choice order
+        (a calculated question becomes the numeric question of the student's values)."""
+        out = []
+        for qid in version.question_ids:
+            q = self.questions[qid]
+            if isinstance(q, Calculated):
+                out.append(instantiate(q, version.values[qid]))
+            else:
+                out.append(ordered(q, version.choice_orders.get(qid, ())))
+        return out
+
+
+def shown(question: Question, token: str) -> Question:
+    """The question with the student's own word-bank orders (keyed by their identity token,
+    which only the key and the student's handout hold); unchanged without word banks."""
+    if not any(b.word_bank for b in question.blanks):
+        return question
+    blanks = tuple(
+        b
+        if b.word_bank is None
+        else Blank(
+            b.name,
+            b.answers,
+            tuple(shuffled(b.word_bank, display_key(question.id, f"blank:{b.name}", token))),
+        )
+        for b in question.blanks
+    )
+    return replace(question, blanks=blanks)
 
 
 def ordered(question: Question, order: Sequence[str]) -> Question:
@@ -76,65 +116,16 @@ def ordered(question: Question, order: Sequence[str]) -> Question:
     return replace(question, choices=tuple(by_id[cid] for cid in order))
 
 
-def presented(question: Question) -> Question:
-    """The answer-free question a student sees (choices keep the order they have)."""
-    return Question(
-        id=question.id,
-        type=question.type,
-        stem=question.stem,
-        explanation="",
-        tags=Tags(chapter=question.chapter),
-        points=question.points,
-        choices=tuple(Choice(id=c.id, text=c.text) for c in question.choices),
-        blanks=tuple(
-            Blank(name=b.name, answers=(), word_bank=b.word_bank) for b in question.blanks
-        ),
-    )
-
-
-def presented_dict(question: Question) -> dict[str, Any]:
-    """JSON of a presented question, for the student notebook and page (no answers)."""
-    data: dict[str, Any] = {
-        "id": question.id,
-        "type": question.type,
-        "chapter": question.chapter,
-        "points": question.points,
-        "stem": question.stem,
-    }
-    if question.choices:
-        data["choices"] = [{"id": c.id, "text": c.text} for c in question.choices]
-    if question.blanks:
-        data["blanks"] = [
-            {"name": b.name, "word_bank": None if b.word_bank is None else list(b.word_bank)}
-            for b in question.blanks
-        ]
-    return data
-
-
-def presented_from_dict(data: dict[str, Any]) -> Question:
-    """Inverse of :func:`presented_dict`."""
-    return Question(
-        id=data["id"],
-        type=data["type"],
-        stem=data["stem"],
-        explanation="",
-        tags=Tags(chapter=data["chapter"]),
-        points=data["points"],
-        choices=tuple(Choice(id=c["id"], text=c["text"]) for c in data.get("choices", ())),
-        blanks=tuple(
-            Blank(
-                name=b["name"],
-                answers=(),
-                word_bank=None if b["word_bank"] is None else tuple(b["word_bank"]),
-            )
-            for b in data.get("blanks", ())
-        ),
-    )
-
-
 def question_from_dict(data: dict[str, Any], source: str) -> Question:
     """Rebuild a validated Question from :meth:`Question.to_dict` output."""
+    if not isinstance(data, dict):
+        raise BankError("expected an object", file=source)
     data = dict(data)
+    if data.get("type") == CALCULATED:
+        tags = data.get("tags") or {}
+        chapter = tags.get("chapter") if isinstance(tags, dict) else None
+        data["tags"] = {k: v for k, v in tags.items() if v is not None}
+        return parse_calculated(data, chapter, source)
     tags = {k: v for k, v in (data.get("tags") or {}).items() if v is not None}
     chapter = tags.get("chapter")
     if not isinstance(chapter, str):
@@ -162,14 +153,19 @@ def key_document(key: AssignmentKey, package_version: str) -> dict[str, Any]:
                 "student_id": v.student.student_id,
                 "name": v.student.name,
                 "email": v.student.email,
-                "questions": [
-                    {"id": qid, "choices": list(v.choice_orders.get(qid, ()))}
-                    for qid in v.question_ids
-                ],
+                "token": v.token,
+                "questions": [_entry(v, qid) for qid in v.question_ids],
             }
             for v in key.versions
         ],
     }
+
+
+def _entry(version: Version, qid: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": qid, "choices": list(version.choice_orders.get(qid, ()))}
+    if qid in version.values:
+        entry["values"] = dict(version.values[qid])
+    return entry
 
 
 def dumps(document: Any) -> str:
@@ -185,8 +181,8 @@ def read_key(path: str | Path) -> AssignmentKey:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise KeyFileError(f"{name}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"{name}: not a JSON key file ({exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise KeyFileError(f"{name}: not a JSON key file ({str(exc)[:200]})") from None
 
     def fail(field: str, message: str) -> KeyFileError:
         return KeyFileError(f"{name}: field {field!r}: {message}")
@@ -204,8 +200,8 @@ def read_key(path: str | Path) -> AssignmentKey:
     for i, raw in enumerate(data.get("questions") or []):
         try:
             q = question_from_dict(raw, f"{path.name} questions[{i}]")
-        except (BankError, TypeError, AttributeError) as exc:
-            raise fail(f"questions[{i}]", str(exc)) from None
+        except (BankError, TypeError, AttributeError, ValueError) as exc:
+            raise fail(f"questions[{i}]", str(exc)[:300]) from None
         questions[q.id] = q
     if not questions:
         raise fail("questions", "expected a non-empty list")
@@ -214,12 +210,25 @@ def read_key(path: str | Path) -> AssignmentKey:
         where = f"students[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("student_id"), str):
             raise fail(where, "expected an object with a student_id string")
-        ids, orders = [], {}
+        ids, orders, values = [], {}, {}
         for j, item in enumerate(raw.get("questions") or []):
             qid = item.get("id") if isinstance(item, dict) else None
-            if qid not in questions:
-                raise fail(f"{where}.questions[{j}].id", f"{qid!r} is not in 'questions'")
+            if not isinstance(qid, str) or qid not in questions:
+                raise fail(f"{where}.questions[{j}].id", f"{str(qid)[:80]!r} is not in 'questions'")
             ids.append(qid)
+            if isinstance(questions[qid], Calculated):
+                given = item.get("values")
+                names = {p.name for p in questions[qid].parameters}
+                if (
+                    not isinstance(given, dict)
+                    or set(given) != names
+                    or not all(
+                        isinstance(x, int | float) and not isinstance(x, bool)
+                        for x in given.values()
+                    )
+                ):
+                    raise fail(f"{where}.questions[{j}].values", f"expected numbers for {names}")
+                values[qid] = {k: float(x) for k, x in given.items()}
             if questions[qid].choices:
                 try:
                     ordered(questions[qid], item.get("choices") or [])
@@ -227,7 +236,10 @@ def read_key(path: str | Path) -> AssignmentKey:
                     raise fail(f"{where}.questions[{j}].choices", str(exc)) from None
                 orders[qid] = tuple(item["choices"])
         student = Student(raw["student_id"], str(raw.get("name", "")), str(raw.get("email", "")))
-        versions.append(Version(student, tuple(ids), orders))
+        token = raw.get("token", "")
+        if not isinstance(token, str):
+            raise fail(f"{where}.token", "expected a string")
+        versions.append(Version(student, tuple(ids), orders, values, token))
     if not versions:
         raise fail("students", "expected a non-empty list")
     return AssignmentKey(data["assignment"], questions, tuple(versions))

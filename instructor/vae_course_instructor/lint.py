@@ -11,7 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vae_course.quiz import BankFile, Question
+from vae_course.quiz.schema import BankFile, Question
+
+from .calculated import Calculated
 
 # The grades Moodle accepts for an answer, in percent (and their negatives).
 MOODLE_FRACTIONS = (
@@ -122,6 +124,8 @@ def _lint_question(q: Question, source: str) -> list[Problem]:
                 "typed and word-bank blanks in one question: Canvas cannot mix them, the "
                 "Canvas export makes every blank typed",
             )
+    elif isinstance(q, Calculated):
+        pass  # checked when parsed: the formula, the ranges and the tolerance at every corner
     else:
         tol = q.tolerance
         values = [("answer", q.answer)]

@@ -1,24 +1,28 @@
 """Making an assignment: one shuffled version per student, their files, and the key file.
 
-Each student's question order and choice orders come from HMAC-SHA256 of the instructor's
-secret, the assignment name and the student id (:mod:`.shuffle`), so the same inputs give
-byte-identical files. Pinned choices keep their place. ``random_n`` picks N questions for the
-whole class (or, with ``per_student``, N per student) from the same secret.
+Each student's question order, choice and word-bank orders and calculated-question values
+come from HMAC-SHA256 of the instructor's secret, the assignment name and the student id
+(:mod:`.seeds`), so the same inputs give byte-identical files. Pinned choices keep their place.
+``random_n`` picks N questions for the whole class (or, with ``per_student``, N per student)
+from the same secret. Every handout carries the student's identity token.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from vae_course import __version__
-from vae_course.quiz import Question
+from vae_course.quiz.handout import presented, presented_dict
+from vae_course.quiz.schema import Question
 
-from .keyfile import AssignmentKey, Version, dumps, key_document, presented, presented_dict
+from .calculated import Calculated, draw
+from .keyfile import AssignmentKey, Version, dumps, key_document, shown
 from .notebook import student_notebook
 from .roster import Student
-from .shuffle import HmacStream, class_seed, sample, shuffled, shuffled_keep_pinned, student_seed
+from .seeds import class_seed, identity_token, order, sample, student_seed
 from .student_html import render_student_page
 
 
@@ -53,27 +57,38 @@ def build_key(
             f"--random: expected 1 to {len(pool)} (the selection's size), got {random_n}"
         )
     if random_n is not None and not per_student:
-        pool = sample(pool, random_n, HmacStream(class_seed(secret, assignment), "pick"))
+        pool = sample(pool, random_n, class_seed(secret, assignment))
     versions = []
     for student in students:
         seed = student_seed(secret, assignment, student.student_id)
         mine = pool
         if random_n is not None and per_student:
-            mine = sample(pool, random_n, HmacStream(seed, "pick"))
-        order = shuffled([q.id for q in mine], HmacStream(seed, "questions"))
+            mine = sample(pool, random_n, seed)
+        question_order = order([q.id for q in mine], seed, "questions")
         by_id = {q.id: q for q in mine}
-        choice_orders = {}
-        for qid in order:
+        choice_orders, values = {}, {}
+        for qid in question_order:
             q = by_id[qid]
             if q.choices:
-                stream = HmacStream(seed, f"choices/{qid}")
                 ids = [c.id for c in q.choices]
                 pinned = [c.pinned for c in q.choices]
-                choice_orders[qid] = tuple(shuffled_keep_pinned(ids, pinned, stream))
-        versions.append(Version(student, tuple(order), choice_orders))
+                choice_orders[qid] = tuple(order(ids, seed, f"{qid}/choices", pinned))
+            if isinstance(q, Calculated):
+                values[qid] = draw(q, seed)
+        token = identity_token(secret, student.student_id)
+        versions.append(Version(student, tuple(question_order), choice_orders, values, token))
     used = {qid for v in versions for qid in v.question_ids}
     snapshot = {q.id: q for q in questions if q.id in used}
     return AssignmentKey(assignment, snapshot, tuple(versions))
+
+
+def public_fixed(key: AssignmentKey, public_ids: set[str]) -> list[str]:
+    """Ids of assigned questions that are in the public self-check bank and not calculated."""
+    return [
+        qid
+        for qid, q in key.questions.items()
+        if qid in public_ids and not isinstance(q, Calculated)
+    ]
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -82,6 +97,17 @@ def _inside(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), atomically."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 def write_assignment(
@@ -115,33 +141,31 @@ def write_assignment(
     written = []
     for version in key.versions:
         student = version.student
-        shown = [presented(q) for q in key.questions_of(version)]
+        visible = [presented(shown(q, version.token)) for q in key.questions_of(version)]
         notebook = student_notebook(
             assignment=key.assignment,
             title=title,
             student_id=student.student_id,
             name=student.name,
-            questions=[presented_dict(q) for q in shown],
+            questions=[presented_dict(q) for q in visible],
             requirement=requirement,
+            token=version.token,
         )
         page = render_student_page(
             title=title,
             assignment=key.assignment,
             student_id=student.student_id,
             name=student.name,
-            questions=shown,
+            questions=visible,
             package_version=__version__,
             mathjax=mathjax,
+            token=version.token,
         )
         for suffix, text in ((".ipynb", notebook), (".html", page)):
             path = out_dir / f"{student.student_id}{suffix}"
             path.write_text(text, encoding="utf-8", newline="\n")
             written.append(path)
     key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_text(dumps(key_document(key, __version__)), encoding="utf-8", newline="\n")
-    try:
-        key_path.chmod(0o600)  # instructor only
-    except OSError:
-        pass
+    write_private(key_path, dumps(key_document(key, __version__)))
     written.append(key_path)
     return written

@@ -1,4 +1,4 @@
-"""GIFT (Moodle's plain-text import format).
+r"""GIFT (Moodle's plain-text import format).
 
 Every text is HTML (``[html]``) with \\( \\) math, and GIFT's special characters are escaped
 as Moodle's importer expects: a backslash becomes ``\\\\`` first (so TeX such as ``\\nabla``
@@ -9,17 +9,30 @@ survives; Moodle reads ``\\n`` as a newline otherwise), then ``~ = # { } :`` get
 - fill_blank: the missing-word form, ``text {=word ~other} text`` (word bank) or
   ``{=a =b}`` (typed). GIFT has one blank per question, so a question with k blanks becomes
   k questions ``<id>-<blank>``, each worth points/k, the other blanks shown as numbered gaps.
-GIFT carries no points: set the marks in Moodle after importing.
+GIFT carries no points: set the marks in Moodle after importing. A ``%`` in HTML text is
+written ``&#37;`` (the same character on screen), so a choice such as "%50% of ..." is never
+read as a weight; ``*`` in typed answers is written ``\*`` (else Moodle's wildcard). GIFT has
+no calculated questions: they become numeric questions with one fixed set of values (the same
+for every student), with a ``//`` comment saying so. The category is the title verbatim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vae_course.quiz import Question
 from vae_course.quiz.render import markdown_to_html
+from vae_course.quiz.schema import Question
 
-from .export_common import html_block, html_inline, margin, plain_number
+from .calculated import Calculated, plain
+from .export_common import (
+    category_path,
+    fixed_version,
+    html_block,
+    html_inline,
+    margin,
+    plain_number,
+    value_sets,
+)
 from .export_moodle import fraction_text
 from .lint import multiple_credit
 
@@ -27,8 +40,11 @@ _SPECIAL = "~=#{}:"
 _GAP = "\ue010"  # private-use marker for where the blank goes
 
 
-def gift_escape(text: str) -> str:
-    """Escape for GIFT: backslash first, then ~ = # { } :, and no line breaks."""
+def gift_escape(text: str, html: bool = True) -> str:
+    """Escape for GIFT: backslash first, then ~ = # { } :, and no line breaks; in HTML text
+    '%' becomes '&#37;' (never a weight)."""
+    if html:
+        text = text.replace("%", "&#37;")
     text = text.replace("\\", "\\\\")
     for ch in _SPECIAL:
         text = text.replace(ch, "\\" + ch)
@@ -80,15 +96,23 @@ def _blank_questions(q: Question) -> list[str]:
                 ("=" if w.lower() in accepted else "~") + gift_escape(w) for w in b.word_bank
             ]
         else:
-            options = ["=" + gift_escape(a) for a in b.answers]
+            options = ["=" + gift_escape(a.replace("*", "\\*"), html=False) for a in b.answers]
         name = q.id if len(q.blanks) == 1 else f"{q.id}-{b.name}"
         answer = "{" + " ".join(options) + " " + _general(q) + "}"
         out.append(f"::{name}::[html]{gift_escape(before)}{answer}{gift_escape(after) or ' '}")
     return out
 
 
-def question_gift(q: Question) -> list[str]:
+def question_gift(q: Question, title: str = "") -> list[str]:
     """The GIFT text of one question (several for a fill_blank with several blanks)."""
+    if isinstance(q, Calculated):
+        values = value_sets(q, 1)[0][0]
+        shown = ", ".join(f"{k} = {plain(v)}" for k, v in values.items())
+        note = (
+            f"// {q.id}: a calculated question, exported with fixed values ({shown}) because "
+            "GIFT has no calculated questions: every student gets these numbers"
+        )
+        return [note + "\n" + question_gift(fixed_version(q, title))[0]]
     if q.type == "fill_blank":
         return _blank_questions(q)
     head = f"::{q.id}::[html]{gift_escape(html_block(q.stem))}"
@@ -100,6 +124,6 @@ def question_gift(q: Question) -> list[str]:
 
 def export_gift(title: str, questions: Sequence[Question]) -> bytes:
     """The GIFT file as UTF-8 bytes."""
-    header = f"$CATEGORY: $course$/top/{title}"
-    blocks = [header] + [text for q in questions for text in question_gift(q)]
+    header = f"$CATEGORY: {category_path(title)}"
+    blocks = [header] + [text for q in questions for text in question_gift(q, title)]
     return ("\n\n".join(blocks) + "\n").encode("utf-8")

@@ -1,11 +1,12 @@
 """The student's side of an assignment notebook: answer with widgets, save, nothing is checked.
 
-The notebook made by ``vae-course assign`` embeds the student's answer-free version (see
-:func:`vae_course.instructor.keyfile.presented_dict`) and shows it with :class:`AssignmentQuiz`.
+The notebook made by ``vae-course assign`` embeds the student's answer-free version (a
+:func:`vae_course.quiz.handout.version_document`) and shows it with :class:`AssignmentQuiz`.
 No answer is ever checked here and nothing tells the student whether an answer is right: the
 notebook holds no answers to check against. ``save_responses`` writes the course's responses
-file (:mod:`vae_course.quiz.responses`, one attempt per answered question) and also shows it as
-an output of the cell, so a handed-in notebook carries the answers too.
+file (:mod:`vae_course.quiz.responses`, one attempt per answered question, plus the assignment
+name and the student's identity token) and also shows it as an output of the cell, so a
+handed-in notebook carries the answers too.
 
 In these files ``correct`` is always false and ``points`` 0: they are placeholders, since the
 student side cannot grade; ``vae-course grade`` ignores them in every file and grades from the key.
@@ -21,33 +22,18 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from vae_course.mimebundle import widget_mimebundle
-from vae_course.quiz import Attempt, IncompleteAnswer, Question
-from vae_course.quiz.checking import canonical_answer
-from vae_course.quiz.live import points_label
-from vae_course.quiz.render import markdown_to_html, markdown_to_text
-from vae_course.quiz.responses import offer_download, responses_document, write_json_atomic
+from vae_course.display.bundle import widget_mimebundle
 
-from .keyfile import presented_from_dict
+from .checking import IncompleteAnswer, canonical_answer
+from .handout import RESPONSES_MIME, VERSION_FORMAT, presented_from_dict
+from .live import points_label
+from .render import markdown_to_html, markdown_to_text
+from .responses import Attempt, offer_download, responses_document, write_json_atomic
+from .schema import Question
 
-VERSION_FORMAT = "vae-course-assignment-version"
-RESPONSES_MIME = "application/vnd.vae-course.responses+json"
+__all__ = ["RESPONSES_MIME", "VERSION_FORMAT", "AssignmentQuiz"]
+
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def version_document(
-    assignment: str, title: str, student_id: str, name: str, questions: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """What a student file embeds: ids, title and answer-free questions (presented_dict)."""
-    return {
-        "format": VERSION_FORMAT,
-        "format_version": 1,
-        "assignment": assignment,
-        "title": title,
-        "student_id": student_id,
-        "name": name,
-        "questions": questions,
-    }
 
 
 class AssignmentQuiz:
@@ -60,6 +46,7 @@ class AssignmentQuiz:
         self.title: str = version["title"]
         self.student_id: str = version["student_id"]
         self.name: str = version["name"]
+        self.token: str = str(version.get("token", ""))
         self.questions = [presented_from_dict(q) for q in version["questions"]]
         self._controls: dict[str, Any] = {}
         self._widget: widgets.Widget | None = None
@@ -224,6 +211,7 @@ class AssignmentQuiz:
         attempts = [Attempt(qid, value, False, 0, now) for qid, value in done.items()]
         document = responses_document(self.questions, attempts, student_id=student_id)
         document["assignment"] = self.assignment
+        document["token"] = self.token
         return document
 
     def save_responses(

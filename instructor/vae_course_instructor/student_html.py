@@ -3,7 +3,8 @@
 The page holds no answers in any form (no correct flags, no hashes, no obfuscated payload):
 there is nothing to check against, so nothing to decode. Its script only records what the
 student chose and offers the course's responses file (:mod:`vae_course.quiz.responses`) as a
-download, with ``correct`` false and ``points`` 0 as placeholders (see :mod:`.student`).
+download, with ``correct`` false and ``points`` 0 as placeholders (see
+:mod:`vae_course.quiz.handout_widget`), and the student's identity token.
 Styling comes from the course quiz's CSS; math is left as ``\\( \\)`` TeX for MathJax, which
 the page loads only when ``mathjax`` (a URL or relative path) is given.
 """
@@ -15,10 +16,11 @@ import json
 from importlib import resources
 from typing import Any
 
-from vae_course.quiz import Question
-from vae_course.quiz.live import points_label
 from vae_course.quiz.render import markdown_to_html
 from vae_course.quiz.responses import FORMAT, FORMAT_VERSION
+from vae_course.quiz.schema import Question
+
+from .text import points_label
 
 
 def _asset(package: str, name: str) -> str:
@@ -68,6 +70,7 @@ def render_student_page(
     questions: list[Question],
     package_version: str,
     mathjax: str | None = None,
+    token: str = "",
 ) -> str:
     """A whole HTML document for one student (``questions``: presented, in their order)."""
     esc = html.escape
@@ -87,6 +90,7 @@ def render_student_page(
         "package_version": package_version,
         "student_id": student_id,
         "assignment": assignment,
+        "token": token,
         "questions": {
             q.id: {"chapter": q.chapter, "points": q.points, "content_hash": q.content_hash()}
             for q in questions
@@ -102,7 +106,7 @@ def render_student_page(
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)} - {esc(student_id)}</title>"
         f"<style>{_asset('vae_course.quiz', 'quiz.css')}"
-        f"{_asset('vae_course.instructor', 'student.css')}</style>{math}</head>\n"
+        f"{_asset('vae_course_instructor', 'student.css')}</style>{math}</head>\n"
         f'<body><main class="vaeq vaes" aria-label="{esc(title)}">'
         f"<h1>{esc(title)}</h1>"
         f'<p class="vaes-who">{esc(name)} ({esc(student_id)})</p>'
@@ -116,6 +120,6 @@ def render_student_page(
         '<textarea id="vaes-json" rows="12" cols="80" readonly></textarea></details>'
         "<noscript><p>Saving answers needs JavaScript.</p></noscript>"
         f'<script type="application/json" id="vaes-data">{data}</script>'
-        f"<script>{_asset('vae_course.instructor', 'student.js')}</script>"
+        f"<script>{_asset('vae_course_instructor', 'student.js')}</script>"
         "</main></body></html>\n"
     )

@@ -9,7 +9,10 @@ Layout, as Canvas's own QTI export::
 Question types: single -> multiple_choice_question, multiple -> multiple_answers_question,
 fill_blank -> fill_in_multiple_blanks_question ([blank] in the text; every accepted answer is a
 response_label of its blank) or multiple_dropdowns_question when every blank has a word bank,
-numeric -> numerical_question (exact answer or range with vargte/varlte). Text is HTML with
+numeric -> numerical_question (exact answer or range with vargte/varlte), calculated ->
+calculated_question (Canvas's formula question: the formula in Canvas syntax, the tolerance,
+and var_sets listing the same parameter sets and answers as :func:`.value_sets`; Canvas
+picks each student's set, not ``assign``'s). Text is HTML with
 \\( \\) math; choice feedback is an itemfeedback shown by its respcondition. The zip is
 deterministic (fixed timestamps, sorted entries).
 """
@@ -21,9 +24,10 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Sequence
 
-from vae_course.quiz import Question
 from vae_course.quiz.render import markdown_to_html
+from vae_course.quiz.schema import Question
 
+from .calculated import PARAM, Calculated
 from .export_common import (
     bounds,
     export_id,
@@ -31,7 +35,9 @@ from .export_common import (
     html_inline,
     plain_number,
     total_points,
+    value_sets,
 )
+from .formula import parse, to_canvas
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -45,6 +51,8 @@ CANVAS_TYPES = {
 
 
 def canvas_type(q: Question) -> str:
+    if isinstance(q, Calculated):
+        return "calculated_question"
     if q.type == "fill_blank":
         if all(b.word_bank is not None for b in q.blanks):
             return "multiple_dropdowns_question"
@@ -149,6 +157,17 @@ def _item(q: Question, number: int) -> ET.Element:
                     cond, var = _condition(res, "No")
                     _sub(var, "varequal", str(ident), respident=f"response_{bid}")
                     _sub(cond, "setvar", share, action="Add", varname="SCORE")
+    elif isinstance(q, Calculated):
+        stem = PARAM.sub(lambda m: f"[{m.group(1)}]", q.stem)
+        _material(presentation, f"<div>{html_block(stem)}</div>")
+        rstr = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
+        _sub(_sub(rstr, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
+        cond, var = _condition(res, "No")
+        _sub(var, "other")
+        _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+        feedbacks = [
+            ("general_fb", html_inline(PARAM.sub(lambda m: f"[{m.group(1)}]", q.explanation)))
+        ]
     else:
         _material(presentation, f"<div>{html_block(q.stem)}</div>")
         rstr = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
@@ -172,10 +191,40 @@ def _item(q: Question, number: int) -> ET.Element:
     )
     item.append(presentation)
     item.append(res)
+    if isinstance(q, Calculated):
+        item.append(_calculated_extension(q))
     for ident, html in feedbacks:
         if html.strip():
             _feedback(item, ident, html)
     return item
+
+
+def _calculated_extension(q: Calculated) -> ET.Element:
+    extension = ET.Element("itemproc_extension")
+    calc = _sub(extension, "calculated")
+    tol = q.tolerance
+    if tol is not None and tol.relative > 0 and tol.absolute == 0:
+        tolerance = f"{plain_number(100 * tol.relative)}%"
+    else:
+        tolerance = plain_number(tol.absolute if tol is not None else 0)
+    _sub(calc, "answer_tolerance", tolerance)
+    formulas = _sub(calc, "formulas", decimal_places="4")
+    _sub(formulas, "formula", to_canvas(parse(q.formula, {p.name for p in q.parameters})))
+    sets = value_sets(q)
+    variables = _sub(calc, "vars")
+    for param in q.parameters:
+        values = [v[param.name] for v, _ in sets]
+        scale = max((len(plain_number(v).partition(".")[2]) for v in values), default=0)
+        var = _sub(variables, "var", name=param.name, scale=str(scale))
+        _sub(var, "min", plain_number(min(values)))
+        _sub(var, "max", plain_number(max(values)))
+    var_sets = _sub(calc, "var_sets")
+    for number, (values, answer) in enumerate(sets, start=1):
+        var_set = _sub(var_sets, "var_set", ident=str(number))
+        for name, value in values.items():
+            _sub(var_set, "var", plain_number(value), name=name)
+        _sub(var_set, "answer", plain_number(answer))
+    return extension
 
 
 def _xml_bytes(root: ET.Element) -> bytes:

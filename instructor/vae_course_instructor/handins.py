@@ -1,0 +1,392 @@
+"""Reading handed-in responses files (or notebooks holding them) without trusting them.
+
+Every file is read inside its own error boundary: whatever it holds, it is either accepted or
+*rejected* with a reason naming it, and the run goes on. Files are only ever opened read-only
+(never moved or rewritten); what is not a regular file (FIFO, device, socket) or is a
+symbolic link is skipped without being opened. Rejected: files that are not .json/.ipynb,
+files over the size limit, text that is not UTF-8 (a BOM is accepted), invalid JSON,
+NaN/Infinity, notebooks without saved responses, anything
+:func:`vae_course.quiz.load_responses` refuses, no or unknown student id, a student id that
+differs from the file's claimed owner (a roster id in its name, the notebook's metadata, or
+the student named by an LMS download folder: Moodle's ``Full Name_123_assignsubmission_file_``
+and Canvas's ``lastfirst_123_456_name`` prefixes), a missing or wrong identity token (see
+:func:`.seeds.identity_token`), another assignment, questions not in that student's version,
+a content hash that matches none of the versions of the question that student was shown, and
+answers the question does not offer. Several usable files of one student are graded once if
+their answers agree, else none is.
+
+Time is linear in the number of files: the owner in a file name is found by looking its
+word-bounded substrings up in a set of roster ids, never by one pattern per roster id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vae_course.quiz.checking import canonical_answer
+from vae_course.quiz.handout import RESPONSES_MIME, presented
+from vae_course.quiz.responses import load_responses
+
+from .keyfile import AssignmentKey, Version, shown
+from .seeds import tokens_match
+from .text import MAX_ECHO, bounded, clean
+
+MAX_BYTES = 1 << 20  # 1 MiB
+MAX_DEPTH = 8  # folder levels below the hand-in folder
+MAX_ID = 64  # the longest roster id (see roster.STUDENT_ID)
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<number>\d+)_assign(?:submission|feedback)_\w*$")
+CANVAS_FILE = re.compile(r"^(?P<login>[a-z]+?)(?:_?late)?_(?P<user>\d+)_(?P<submission>\d+)_")
+
+
+@dataclass(frozen=True)
+class Handin:
+    name: str  # path relative to the hand-in folder, safe to print
+    student_id: str
+    answers: dict[str, Any]  # question id -> canonical answer (latest attempt)
+    saved_at: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    name: str  # safe to print
+    reason: str
+    student_id: str | None = None  # set when the file is known or claimed to be this student's
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, student_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.student_id = student_id
+
+
+def _letters(text: str) -> str:
+    """Lower-case ASCII letters of ``text`` (accents dropped): 'Émile Borel' -> 'emileborel'."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded.lower() if "a" <= ch <= "z")
+
+
+def _names_match(lms_name: str, roster_name: str) -> bool:
+    """Does an LMS's spelling of a name (Moodle's full name, Canvas's 'lastfirst') fit?"""
+    got = _letters(lms_name)
+    words = roster_name.split()
+    if not got or not words:
+        return True  # nothing to compare with: do not reject on it
+    first_last = _letters(roster_name)
+    last_first = _letters(words[-1] + "".join(words[:-1]))
+    return got in (first_last, last_first)
+
+
+def claimed_owner(name: str, student_ids: set[str] | frozenset[str]) -> str | None:
+    """The roster id that the file name contains as a whole word, if any (longest wins).
+
+    A word is bounded by characters that are not ASCII letters or digits; the candidates are
+    the O(L^2) bounded substrings of the name (L <= 255), each one set look-up.
+    """
+    stem = name.rsplit("/", 1)[-1]
+    alnum = [ch.isascii() and ch.isalnum() for ch in stem]
+    n = len(stem)
+    starts = [i for i in range(n) if alnum[i] and (i == 0 or not alnum[i - 1])]
+    ends = [j for j in range(1, n + 1) if alnum[j - 1] and (j == n or not alnum[j])]
+    hits = {
+        stem[i:j] for i in starts for j in ends if 0 < j - i <= MAX_ID and stem[i:j] in student_ids
+    }
+    if not hits:
+        return None
+    best = max(hits, key=lambda h: (len(h), h))
+    others = [h for h in hits if h != best and h not in best]
+    if others:
+        names = ", ".join(sorted(hits))
+        raise _Reject(f"the file name names several students ({clean(names)})")
+    return best
+
+
+def lms_claims(relative: list[str], key: AssignmentKey) -> list[tuple[str, str]]:
+    """(where, LMS name) claimed by Moodle folder names and a Canvas file-name prefix."""
+    claims = []
+    for part in relative[:-1]:
+        m = MOODLE_FOLDER.match(part)
+        if m:
+            claims.append(("the Moodle folder", m.group("name")))
+    m = CANVAS_FILE.match(relative[-1])
+    if m:
+        claims.append(("the Canvas file name", m.group("login")))
+    return claims
+
+
+def _read_regular(path: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file, opened without following links and without blocking."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Reject("not a regular file (skipped)")
+        if info.st_size > max_bytes:
+            raise _Reject(f"larger than the limit of {max_bytes} bytes ({info.st_size} bytes)")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 16, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise _Reject(f"larger than the limit of {max_bytes} bytes")
+    return b"".join(chunks)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _notebook_responses(nb: dict[str, Any]) -> tuple[Any, str | None]:
+    """(the last saved responses document in the outputs, the metadata's student id)."""
+    if not isinstance(nb.get("cells"), list):
+        raise _Reject("a notebook without a 'cells' list")
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    course = meta.get("vae_course") if isinstance(meta.get("vae_course"), dict) else {}
+    owner = course.get("student_id") if isinstance(course.get("student_id"), str) else None
+    found = None
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or not isinstance(cell.get("outputs"), list):
+            continue
+        for output in cell["outputs"]:
+            data = output.get("data") if isinstance(output, dict) else None
+            if isinstance(data, dict) and RESPONSES_MIME in data:
+                found = data[RESPONSES_MIME]
+    if found is None:
+        raise _Reject(
+            "a notebook without saved responses (run its last cell, then save the notebook)"
+        )
+    if isinstance(found, list) and all(isinstance(x, str) for x in found):
+        found = "".join(found)  # some front ends store JSON output as text
+    if isinstance(found, str):
+        found = json.loads(found, parse_constant=_no_constants)
+    return found, owner
+
+
+class Reader:
+    """Checks files against one key; caches what is the same for every file of a student."""
+
+    def __init__(self, key: AssignmentKey, scratch: Path, max_bytes: int) -> None:
+        self.key = key
+        self.scratch = scratch
+        self.max_bytes = max_bytes
+        self.ids = frozenset(v.student.student_id for v in key.versions)
+        self._hashes: dict[str, tuple[dict[str, Any], dict[str, set[str]]]] = {}
+
+    def questions(self, version: Version) -> tuple[dict[str, Any], dict[str, set[str]]]:
+        """(question id -> the student's question, question id -> accepted content hashes)."""
+        sid = version.student.student_id
+        if sid not in self._hashes:
+            questions = {q.id: q for q in self.key.questions_of(version)}
+            hashes = {
+                qid: {
+                    q.content_hash(),
+                    presented(q).content_hash(),
+                    presented(shown(q, version.token)).content_hash(),
+                }
+                for qid, q in questions.items()
+            }
+            self._hashes[sid] = (questions, hashes)
+        return self._hashes[sid]
+
+    def check(self, path: str, parts: list[str], name: str) -> Handin:
+        owner = claimed_owner(name, self.ids)
+        try:
+            return self._check(path, parts, name, owner)
+        except _Reject as exc:
+            if exc.student_id is None and owner is not None:
+                exc.student_id = owner
+            raise
+
+    def _check(self, path: str, parts: list[str], name: str, owner: str | None) -> Handin:
+        if not parts[-1].lower().endswith((".json", ".ipynb")):
+            raise _Reject("not a .json or .ipynb file")
+        raw = _read_regular(path, self.max_bytes)
+        try:
+            text = raw.decode("utf-8-sig")  # a BOM (Windows editors) is accepted
+        except UnicodeDecodeError:
+            raise _Reject("not UTF-8 text (binary data?)") from None
+        try:
+            data = json.loads(text, parse_constant=_no_constants)
+        except (ValueError, RecursionError) as exc:
+            raise _Reject(f"not valid JSON ({bounded(str(exc), 120)})") from None
+        owners = []
+        if isinstance(data, dict) and "cells" in data:
+            data, nb_owner = _notebook_responses(data)
+            if nb_owner is not None:
+                owners.append(("the notebook's metadata", nb_owner))
+        if owner is not None:
+            owners.append(("the file name", owner))
+        # load_responses validates a path: hand it a private copy, never the student's file.
+        copy = self.scratch / "responses.json"
+        copy.write_text(json.dumps(data), encoding="utf-8")
+        try:
+            saved = load_responses(copy)
+        except ValueError as exc:
+            raise _Reject(bounded(str(exc).replace(str(copy), "responses"), 300)) from None
+        finally:
+            copy.unlink(missing_ok=True)
+        sid = saved.student_id
+        if sid is None:
+            raise _Reject("no student_id inside (save with the student id)")
+        version = self.key.version(sid)
+        if version is None:
+            raise _Reject(f"unknown student {clean(sid, 80)!r} (not in the assignment's roster)")
+        for where, claimed in owners:
+            if claimed != sid:
+                raise _Reject(
+                    f"student_id inside is {sid!r} but {where} says {clean(claimed, 80)!r}", sid
+                )
+        for where, lms_name in lms_claims(parts, self.key):
+            if not _names_match(lms_name, version.student.name):
+                raise _Reject(
+                    f"student_id inside is {sid!r} ({clean(version.student.name, 80)}) but "
+                    f"{where} names {clean(lms_name, 80)!r}",
+                    sid,
+                )
+        assignment = data.get("assignment")
+        if assignment != self.key.assignment:
+            raise _Reject(
+                f"for assignment {clean(str(assignment), 80)!r}, not {self.key.assignment!r} "
+                "(hand in the file saved from this assignment's notebook or page)",
+                sid,
+            )
+        if version.token and not tokens_match(version.token, data.get("token")):
+            missing = "token" not in data
+            raise _Reject(
+                "no identity token (hand in the file saved from your own assignment notebook "
+                "or page)"
+                if missing
+                else f"the identity token is not {sid}'s (a handout made for another student?)",
+                sid,
+            )
+        questions, hashes = self.questions(version)
+        for qid, info in saved.questions.items():
+            if qid not in questions:
+                raise _Reject(
+                    f"question {clean(qid, 80)!r} is not in {sid}'s assignment (extra question)",
+                    sid,
+                )
+            q = questions[qid]
+            if info["content_hash"] not in hashes[qid]:
+                raise _Reject(
+                    f"question {qid!r}: content_hash does not match the assigned question "
+                    "(edited file, or another version of the bank)",
+                    sid,
+                )
+            if "points" in info and info["points"] != q.points:
+                raise _Reject(
+                    f"question {qid!r}: points {clean(repr(info['points']), 40)} != {q.points!r}",
+                    sid,
+                )
+        answers: dict[str, Any] = {}
+        for attempt in saved.attempts:  # in file order: the last one counts
+            q = questions[attempt.question_id]
+            try:
+                answers[q.id] = canonical_answer(q, attempt.answer)
+            except (ValueError, KeyError, TypeError) as exc:
+                message = exc.args[0] if exc.args else exc
+                raise _Reject(
+                    f"question {q.id!r}: answer {clean(repr(attempt.answer), 80)} refused: "
+                    f"{clean(str(message), 120)}",
+                    sid,
+                ) from None
+        return Handin(name, sid, answers, saved.saved_at)
+
+
+def _walk(folder: str, parts: tuple[str, ...] = ()):
+    """(path, relative parts, kind) of every entry below ``folder``, sorted, links not followed.
+
+    kind: 'file', 'link', 'other' (FIFO, device, socket) or 'deep'.
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        yield folder, list(parts) or ["."], "unreadable"
+        return
+    for entry in entries:
+        rel = (*parts, entry.name)
+        if entry.is_symlink():
+            yield entry.path, list(rel), "link"
+        elif entry.is_dir(follow_symlinks=False):
+            if len(rel) > MAX_DEPTH:
+                yield entry.path, list(rel), "deep"
+            else:
+                yield from _walk(entry.path, rel)
+        elif entry.is_file(follow_symlinks=False):
+            yield entry.path, list(rel), "file"
+        else:
+            yield entry.path, list(rel), "other"
+
+
+_SKIPPED = {
+    "link": "a symbolic link (not followed)",
+    "other": "not a regular file (FIFO, device or socket): skipped without opening it",
+    "deep": f"a folder more than {MAX_DEPTH} levels deep (not read)",
+    "unreadable": "a folder that cannot be read",
+}
+
+
+def read_handins(
+    folder: str | Path, key: AssignmentKey, *, max_bytes: int = MAX_BYTES
+) -> tuple[list[Handin], list[Rejected]]:
+    """(usable hand-ins, one per student at most; rejected files with reasons), by file name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"handins: {clean(str(folder))} is not a folder")
+    accepted: list[Handin] = []
+    rejected: list[Rejected] = []
+    with tempfile.TemporaryDirectory(prefix="vae-course-grade-") as scratch:
+        reader = Reader(key, Path(scratch), max_bytes)
+        for path, parts, kind in _walk(str(folder)):
+            name = clean("/".join(parts), 2 * MAX_ECHO)
+            if kind != "file":
+                try:
+                    owner = claimed_owner(name, reader.ids)
+                except _Reject:
+                    owner = None
+                rejected.append(Rejected(name, _SKIPPED[kind], owner))
+                continue
+            try:
+                accepted.append(reader.check(path, parts, name))
+            except _Reject as exc:
+                rejected.append(Rejected(name, str(exc), exc.student_id))
+            except Exception as exc:  # noqa: BLE001 - one bad file must never stop grading
+                reason = f"could not be read ({type(exc).__name__}: {clean(str(exc), 120)})"
+                rejected.append(Rejected(name, reason))
+    by_student: dict[str, list[Handin]] = defaultdict(list)
+    for handin in accepted:
+        by_student[handin.student_id].append(handin)
+    usable = []
+    for sid, handins in by_student.items():
+        if len(handins) == 1:
+            usable.append(handins[0])
+            continue
+        names = ", ".join(h.name for h in handins)
+        if all(h.answers == handins[0].answers for h in handins):
+            usable.append(handins[0])
+            for h in handins[1:]:
+                reason = f"duplicate of {handins[0].name} (same answers): counted once"
+                rejected.append(Rejected(h.name, reason, sid))
+        else:
+            for h in handins:
+                reason = (
+                    f"student {sid!r} handed in {len(handins)} files with different answers "
+                    f"({bounded(names)}): none is graded; keep one and grade again"
+                )
+                rejected.append(Rejected(h.name, reason, sid))
+    rejected.sort(key=lambda r: r.name)
+    return usable, rejected
