@@ -178,13 +178,14 @@ def _strategy(hits: list[bool], p_chance: list[float]) -> StrategyScore:
     return StrategyScore(sum(hits) / n, sum(p_chance) / n, math.sqrt(variance) / n, n)
 
 
-def longest_option_score(questions: Iterable[Question]) -> StrategyScore:
-    """'Pick the longest option' over single-choice questions (the first longest as shown)."""
+def longest_option_score(questions: Iterable[Question], *, shuffle: bool = True) -> StrategyScore:
+    """'Pick the longest option' over single-choice questions (of equals, the first shown;
+    ``shuffle=False``: the first in the YAML)."""
     hits, chance = [], []
     for q in questions:
         if q.type != "single":
             continue
-        shown = display_choices(q)
+        shown = display_choices(q) if shuffle else list(q.choices)
         best = max(shown, key=lambda c: visible_length(c.text))  # first of equals wins
         hits.append(best.correct)
         chance.append(1 / len(shown))
