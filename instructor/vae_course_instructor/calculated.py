@@ -21,6 +21,7 @@ question that student sees and is graded on. The learner's package never sees a 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -86,7 +87,12 @@ class Calculated(Question):
 
     def compute(self, values: Mapping[str, float]) -> float:
         names = frozenset(p.name for p in self.parameters)
-        return evaluate(parse(self.formula, names), values)
+        return evaluate(_parsed(self.formula, names), values)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str, names: frozenset[str]):
+    return parse(text, names)
 
 
 def fill(text: str, values: Mapping[str, float]) -> str:

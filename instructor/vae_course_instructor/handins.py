@@ -36,6 +36,7 @@ from vae_course.quiz.checking import canonical_answer
 from vae_course.quiz.handout import RESPONSES_MIME, presented
 from vae_course.quiz.responses import load_responses
 
+from .calculated import Calculated
 from .keyfile import AssignmentKey, Version, shown
 from .seeds import tokens_match
 from .text import MAX_ECHO, bounded, clean
@@ -185,22 +186,31 @@ class Reader:
         self.max_bytes = max_bytes
         self.ids = frozenset(v.student.student_id for v in key.versions)
         self._hashes: dict[str, tuple[dict[str, Any], dict[str, set[str]]]] = {}
+        self._cache: dict[tuple[str, str, str], set[str]] = {}
+        self._calculated = {qid for qid, q in key.questions.items() if isinstance(q, Calculated)}
 
     def questions(self, version: Version) -> tuple[dict[str, Any], dict[str, set[str]]]:
         """(question id -> the student's question, question id -> accepted content hashes)."""
         sid = version.student.student_id
         if sid not in self._hashes:
             questions = {q.id: q for q in self.key.questions_of(version)}
-            hashes = {
-                qid: {
-                    q.content_hash(),
-                    presented(q).content_hash(),
-                    presented(shown(q, version.token)).content_hash(),
-                }
-                for qid, q in questions.items()
-            }
+            hashes = {qid: self._accepted(q, version.token) for qid, q in questions.items()}
             self._hashes[sid] = (questions, hashes)
         return self._hashes[sid]
+
+    def _accepted(self, q, token: str) -> set[str]:
+        """The hashes of what the student may have been shown (the bank question, the
+        presented one, with their own word-bank order); the same for every student unless the
+        question has word banks or numbers of their own."""
+        own = any(b.word_bank for b in q.blanks) or q.id in self._calculated
+        cache_key = (q.id, token if own else "", q.stem if own else "")
+        if cache_key not in self._cache:
+            self._cache[cache_key] = {
+                q.content_hash(),
+                presented(q).content_hash(),
+                presented(shown(q, token)).content_hash(),
+            }
+        return self._cache[cache_key]
 
     def check(self, path: str, parts: list[str], name: str) -> Handin:
         owner = claimed_owner(name, self.ids)
@@ -230,15 +240,14 @@ class Reader:
                 owners.append(("the notebook's metadata", nb_owner))
         if owner is not None:
             owners.append(("the file name", owner))
-        # load_responses validates a path: hand it a private copy, never the student's file.
+        # load_responses validates a path: hand it a private copy, never the student's file
+        # (one scratch file, overwritten: creating a file per hand-in is slow on busy disks).
         copy = self.scratch / "responses.json"
         copy.write_text(json.dumps(data), encoding="utf-8")
         try:
             saved = load_responses(copy)
         except ValueError as exc:
             raise _Reject(bounded(str(exc).replace(str(copy), "responses"), 300)) from None
-        finally:
-            copy.unlink(missing_ok=True)
         sid = saved.student_id
         if sid is None:
             raise _Reject("no student_id inside (save with the student id)")
@@ -349,7 +358,9 @@ def read_handins(
         raise NotADirectoryError(f"handins: {clean(str(folder))} is not a folder")
     accepted: list[Handin] = []
     rejected: list[Rejected] = []
-    with tempfile.TemporaryDirectory(prefix="vae-course-grade-") as scratch:
+    # The scratch copy lives in memory when the system has a RAM disk (writes are cheap there).
+    ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="vae-course-grade-", dir=ram) as scratch:
         reader = Reader(key, Path(scratch), max_bytes)
         for path, parts, kind in _walk(str(folder)):
             name = clean("/".join(parts), 2 * MAX_ECHO)

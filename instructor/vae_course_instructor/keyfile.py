@@ -78,6 +78,10 @@ class AssignmentKey:
     def questions_of(self, version: Version) -> list[Question]:
         """The student's questions, with answers, in their order and with their choice order
         (a calculated question becomes the numeric question of the student's values)."""
+        cache = self.__dict__.setdefault("_questions_of", {})
+        sid = version.student.student_id
+        if sid in cache and cache[sid][0] is version:
+            return list(cache[sid][1])
         out = []
         for qid in version.question_ids:
             q = self.questions[qid]
@@ -85,6 +89,7 @@ class AssignmentKey:
                 out.append(instantiate(q, version.values[qid]))
             else:
                 out.append(ordered(q, version.choice_orders.get(qid, ())))
+        cache[sid] = (version, tuple(out))
         return out
 
 

@@ -35,6 +35,9 @@ def bounded(text: str, limit: int = MAX_ECHO) -> str:
 
 def scrub(text: str) -> str:
     """Lone surrogates (from undecodable file names) and control characters become '?'."""
+    text = str(text)
+    if text.isprintable():  # the common case, in C: no control, format or surrogate characters
+        return text
     out = []
     for ch in str(text):
         if 0xD800 <= ord(ch) <= 0xDFFF:
