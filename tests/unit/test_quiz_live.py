@@ -94,8 +94,8 @@ def view(q, qid):
 
 def tick(v, choice_id, value=True):
     """Tick the box of a choice, wherever the shuffle put it."""
-    position = [c.id for c in v.shown_choices].index(choice_id)
-    v.choice_boxes[position].value = value
+    position = [c.id for c in v.controls.shown_choices].index(choice_id)
+    v.controls.choice_boxes[position].value = value
 
 
 def text_of(feedback_widget) -> str:
@@ -111,15 +111,17 @@ def widget_tree(widget):
 def test_choices_are_rows_that_wrap_with_typeset_math(sample):
     v = view(sample, "qzsingle")
     assert not any(isinstance(w, widgets.RadioButtons) for w in widget_tree(sample.widget))
-    for row, box, choice in zip(v.controls, v.choice_boxes, v.shown_choices, strict=True):
+    for row, box, choice in zip(
+        v.controls.widgets, v.controls.choice_boxes, v.controls.shown_choices, strict=True
+    ):
         checkbox, label = row.children
         assert checkbox is box and isinstance(label, widgets.HTMLMath)
         assert len(box.description) == 1  # a letter; the text is in the wrapping label
         assert "white-space: normal" in label.value
         text = re.sub(r"<[^>]+>", "", label.value)
         assert text == choice.text  # the whole text, math left as $...$ for HTMLMath
-    assert any("$p(z)$" in row.children[1].value for row in v.controls)
-    assert any(LONG in row.children[1].value for row in v.controls)
+    assert any("$p(z)$" in row.children[1].value for row in v.controls.widgets)
+    assert any(LONG in row.children[1].value for row in v.controls.widgets)
 
 
 def test_check_buttons_are_sized_to_their_text(sample):
@@ -139,7 +141,7 @@ def test_single_choice_keeps_one_box_ticked(sample):
     v = view(sample, "qzsingle")
     tick(v, "chzbeta")
     tick(v, "chzgamma")
-    assert sum(b.value for b in v.choice_boxes) == 1 and v.answer() == "chzgamma"
+    assert sum(b.value for b in v.controls.choice_boxes) == 1 and v.answer() == "chzgamma"
 
 
 def test_single_choice_wrong_then_right(sample):
@@ -175,7 +177,7 @@ def test_multiple_answers_partial_then_complete(sample):
 
 def test_blanks_word_bank_in_display_order_and_typed_variants(sample):
     v = view(sample, "qzfill")
-    bank_box, typed = v.blank_inputs["bnzspace"], v.blank_inputs["bnzprior"]
+    bank_box, typed = v.controls.blank_inputs["bnzspace"], v.controls.blank_inputs["bnzprior"]
     assert isinstance(bank_box, widgets.Dropdown) and bank_box.description == "Blank 1"
     shown = [value for _, value in bank_box.options][1:]
     assert shown == display_words(v.question, v.question.blanks[0])
@@ -196,16 +198,16 @@ def test_blanks_word_bank_in_display_order_and_typed_variants(sample):
 
 def test_numeric_within_tolerance(sample):
     v = view(sample, "qznumeric")
-    v.number.value = "0.5"
+    v.controls.number.value = "0.5"
     v.button.click()
     assert "Not quite: 0.5 is too high." in text_of(v.feedback)
-    v.number.value = "0.2"
+    v.controls.number.value = "0.2"
     v.button.click()
     assert "is too low." in text_of(v.feedback)
-    v.number.value = "\u22120.25"  # a Unicode minus: read, and wrong
+    v.controls.number.value = "\u22120.25"  # a Unicode minus: read, and wrong
     v.button.click()
     assert "Not quite: -0.25 is too low." in text_of(v.feedback)
-    v.number.value = "0.2505"
+    v.controls.number.value = "0.2505"
     v.button.click()
     assert text_of(v.feedback).startswith("\u2714 Correct.")
     assert [a.correct for a in sample.responses.attempts] == [False, False, False, True]
@@ -220,7 +222,7 @@ def test_incomplete_answers_are_not_recorded(sample):
     ]:
         v = view(sample, qid)
         if qid == "qznumeric":
-            v.number.value = "a quarter"
+            v.controls.number.value = "a quarter"
         v.button.click()
         assert message in text_of(v.feedback)
     assert sample.responses.attempts == []
@@ -243,7 +245,9 @@ def test_a_seed_changes_the_order_and_keeps_the_checks(sample):
     orders = {
         tuple(
             c.id
-            for c in quiz.Quiz("T", questions, seed=f"s{i}").live.views["qzsingle"].shown_choices
+            for c in quiz.Quiz("T", questions, seed=f"s{i}")
+            .live.views["qzsingle"]
+            .controls.shown_choices
         )
         for i in range(12)
     }

@@ -1,11 +1,12 @@
 """The live quiz: ipywidgets controls, checked in Python, for Jupyter and Colab.
 
-The one widget builder of the quiz. Only widget APIs present in both ipywidgets 7.7 (Colab) and
-8 are used (description, layout, observe, on_click, HTML, HTMLMath, HBox, VBox, Checkbox,
-Dropdown, Text, Button). Choices are rows of a checkbox labelled by letter and an HTMLMath label,
-so long choices wrap and their math is typeset (RadioButtons labels are plain text cut with an
-ellipsis); a single-choice question keeps one box ticked at a time. The widgets' state carries
-no question or choice id: the views map positions back to ids in Python.
+The one widget builder of the quiz (:class:`AnswerControls` also serves the handout). Only
+widget APIs present in both ipywidgets 7.7 (Colab) and 8 are used (description, layout,
+observe, on_click, HTML, HTMLMath, HBox, VBox, Checkbox, Dropdown, Text, Button). Choices are
+rows of a checkbox labelled by letter and an HTMLMath label, so long choices wrap and their
+math is typeset (RadioButtons labels are plain text cut with an ellipsis); a single-choice
+question keeps one box ticked at a time. The widgets' state carries no question or choice id:
+the views map positions back to ids in Python.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .schema import Choice, Question
 from .shuffle import display_choices, display_words
 
 __all__ = [
+    "AnswerControls",
     "LiveQuiz",
     "QuestionView",
     "feedback_html",
@@ -46,48 +48,26 @@ def feedback_html(outcome: Outcome, question: Question, *, math: str = "dollar")
     )
 
 
-class QuestionView:
-    """The widgets of one question: ``stem``, ``controls``, ``button``, ``feedback``, ``box``.
+class AnswerControls:
+    """The answer widgets of one question, without a Check button: ``widgets`` to lay out and
+    ``answer()`` in the form checking.check takes (choice ids, never positions).
 
-    Per type: ``choice_boxes`` (single and multiple: one Checkbox per choice, in the order
+    Per type: ``choice_boxes`` (single and multiple: one Checkbox per choice in the order
     shown, which ``shown_choices`` lists), ``blank_inputs`` (fill_blank, by blank name),
-    ``number`` (numeric). seed: display-order seed (see shuffle.display_key).
+    ``number`` (numeric). Choices and word banks are shown in the display shuffle (seed: see
+    shuffle.display_key), or as given with ``shuffle=False`` (a handout whose order is already
+    the student's).
     """
 
-    def __init__(
-        self,
-        question: Question,
-        number: int,
-        check: Callable[[str, Any], Outcome],
-        *,
-        seed: str | None = None,
-    ) -> None:
+    def __init__(self, question: Question, *, seed: str | None = None, shuffle: bool = True):
         self.question = question
-        self._check = check
-        self._seed = seed
-        header = f"<strong>Question {number}</strong> ({points_label(question.points)})"
-        self.stem = widgets.HTMLMath(
-            value=_WRAP.format(header + markdown_to_html(question.stem, math="dollar"))
-        )
-        self.controls: list[widgets.Widget] = self._make_controls()
-        self.button = widgets.Button(
-            description="Check",
-            tooltip=f"Check your answer to question {number}",
-            layout=widgets.Layout(width="auto", align_self="flex-start"),
-        )
-        self.button.on_click(self._on_click)
-        self.feedback = widgets.HTMLMath(value="")
-        self.box = widgets.VBox(
-            [self.stem, *self.controls, self.button, self.feedback],
-            layout=widgets.Layout(margin="0 0 1.2em 0"),
-        )
-
-    def _make_controls(self) -> list[widgets.Widget]:
-        q = self.question
+        q = question
         if q.type in ("single", "multiple"):
-            self.shown_choices: list[Choice] = display_choices(q, self._seed)
-            self.choice_boxes = []
-            rows = []
+            self.shown_choices: list[Choice] = (
+                display_choices(q, seed) if shuffle else list(q.choices)
+            )
+            self.choice_boxes: list[widgets.Checkbox] = []
+            self.widgets: list[widgets.Widget] = []
             for i, choice in enumerate(self.shown_choices):
                 box = widgets.Checkbox(
                     value=False,
@@ -100,17 +80,16 @@ class QuestionView:
                     layout=widgets.Layout(flex="1 1 auto", min_width="0"),
                 )
                 self.choice_boxes.append(box)
-                rows.append(widgets.HBox([box, label], layout=widgets.Layout(width="100%")))
+                self.widgets.append(widgets.HBox([box, label], layout=widgets.Layout(width="100%")))
             if q.type == "single":
                 for box in self.choice_boxes:
                     box.observe(self._keep_one, names="value")
-            return rows
-        if q.type == "fill_blank":
+        elif q.type == "fill_blank":
             self.blank_inputs: dict[str, widgets.Widget] = {}
             for i, blank in enumerate(q.blanks):
                 label = f"Blank {i + 1}"
                 if blank.word_bank is not None:
-                    words = display_words(q, blank, self._seed)
+                    words = display_words(q, blank, seed) if shuffle else list(blank.word_bank)
                     control = widgets.Dropdown(
                         options=[("(choose a word)", "")] + [(w, w) for w in words],
                         value="",
@@ -119,9 +98,10 @@ class QuestionView:
                 else:
                     control = widgets.Text(value="", description=label, placeholder="type here")
                 self.blank_inputs[blank.name] = control
-            return list(self.blank_inputs.values())
-        self.number = widgets.Text(value="", description="Answer", placeholder="a number")
-        return [self.number]
+            self.widgets = list(self.blank_inputs.values())
+        else:
+            self.number = widgets.Text(value="", description="Answer", placeholder="a number")
+            self.widgets = [self.number]
 
     def _keep_one(self, change: dict) -> None:
         """Single choice: ticking one box unticks the others."""
@@ -142,6 +122,41 @@ class QuestionView:
         if q.type == "fill_blank":
             return {name: control.value for name, control in self.blank_inputs.items()}
         return self.number.value
+
+
+class QuestionView:
+    """The widgets of one question: ``stem``, ``controls`` (an :class:`AnswerControls`),
+    ``button``, ``feedback`` and ``box``, the VBox holding them. seed: see AnswerControls."""
+
+    def __init__(
+        self,
+        question: Question,
+        number: int,
+        check: Callable[[str, Any], Outcome],
+        *,
+        seed: str | None = None,
+    ) -> None:
+        self.question = question
+        self._check = check
+        header = f"<strong>Question {number}</strong> ({points_label(question.points)})"
+        self.stem = widgets.HTMLMath(
+            value=_WRAP.format(header + markdown_to_html(question.stem, math="dollar"))
+        )
+        self.controls = AnswerControls(question, seed=seed)
+        self.button = widgets.Button(
+            description="Check",
+            tooltip=f"Check your answer to question {number}",
+            layout=widgets.Layout(width="auto", align_self="flex-start"),
+        )
+        self.button.on_click(self._on_click)
+        self.feedback = widgets.HTMLMath(value="")
+        self.box = widgets.VBox(
+            [self.stem, *self.controls.widgets, self.button, self.feedback],
+            layout=widgets.Layout(margin="0 0 1.2em 0"),
+        )
+
+    def answer(self) -> Any:
+        return self.controls.answer()
 
     def _on_click(self, _button: widgets.Button | None) -> None:
         try:
