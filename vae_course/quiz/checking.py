@@ -3,9 +3,10 @@
 The static quiz's JavaScript (static/quiz.js) mirrors these rules; keep the two in step.
 
 Answer forms (also what the responses file records):
-- single: a choice id, e.g. ``"prior"``
-- multiple: a list of choice ids, e.g. ``["pulls-to-prior", "covers-prior"]``
-- fill_blank: a mapping blank name -> word, e.g. ``{"space": "latent"}``
+- single: a choice id, e.g. ``"b"``
+- multiple: a list of choice ids, e.g. ``["a", "c"]``
+- fill_blank: a mapping blank name -> word, e.g. ``{"space": "latent"}`` (typed words are
+  compared after :func:`~.schema.normalize_answer`)
 - numeric: a number (a string such as ``"0.25"`` is parsed)
 """
 

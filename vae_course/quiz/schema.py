@@ -5,13 +5,13 @@ A bank file is parsed YAML (a mapping) of this shape; everything else is refused
     chapter: 06_sampling            # must equal the file name stem
     title: Latent space sampling and generation
     questions:
-      - id: sampling-prior          # [a-z0-9-]+, unique across the whole bank
+      - id: 06-generation-source    # [a-z0-9-]+, unique across the bank; what it is ABOUT
         type: single                # single | multiple | fill_blank | numeric
         stem: "Markdown with $math$"
-        choices:                    # single and multiple only
-          - {id: prior, text: "...", correct: true, feedback: "...", pinned: false}
+        choices:                    # single and multiple only; shown shuffled (quiz.shuffle)
+          - {id: a, text: "...", correct: true, feedback: "...", pinned: false}
         blanks:                     # fill_blank only; one per {{name}} placeholder in the stem
-          name: {answers: [latent], word_bank: [latent, pixel]}   # no word_bank: typed answer
+          space: {answers: [latent], word_bank: [pixel, latent]}  # no word_bank: typed answer
         answer: 2.0                 # numeric only
         tolerance: {absolute: 0.01, relative: 0.05}               # numeric only, optional
         explanation: "shown after every check"
@@ -19,7 +19,8 @@ A bank file is parsed YAML (a mapping) of this shape; everything else is refused
         points: 1                   # optional, default 1
 
 The validator lives in :mod:`vae_course.quiz.validate`; every problem raises :class:`BankError`,
-whose message names the file, the question and the field.
+whose message names the file, the question and the field. Surface cues (an id naming its answer,
+the key always the longest option, ...) are warnings of :mod:`vae_course.quiz.cues`.
 """
 
 from __future__ import annotations
