@@ -13,7 +13,7 @@
 
 The two test-wise strategies are measured over a whole bank with ``longest_option_score`` and
 ``first_word_score``: each returns (score, chance, standard error) so a test can check that the
-strategy does no better than guessing.
+strategy does no better than guessing. From a shell: ``python -m vae_course.quiz.cues [files]``.
 """
 
 from __future__ import annotations
@@ -203,3 +203,26 @@ def first_word_score(questions: Iterable[Question], *, shuffle: bool = True) -> 
             hits.append(b.accepts(shown[0]))
             chance.append(sum(b.accepts(w) for w in shown) / len(shown))
     return _strategy(hits, chance)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m vae_course.quiz.cues [bank.yaml ...]``: print the cues of the given bank
+    files (default: the course bank) and the two strategies' scores; exit 1 if any cue."""
+    import sys
+
+    from .bank import read_bank, read_bank_file
+
+    paths = list(sys.argv[1:] if argv is None else argv)
+    files = [read_bank_file(p) for p in paths] if paths else read_bank()
+    cues = surface_cues(files)
+    for cue in cues:
+        print(cue)
+    questions = [q for f in files for q in f.questions]
+    print(f"pick the longest option: {longest_option_score(questions)}")
+    print(f"pick the first word shown: {first_word_score(questions)}")
+    print(f"{len(cues)} warnings in {len(files)} files")
+    return 1 if cues else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
