@@ -60,8 +60,9 @@ def csv_cell(value: object) -> object:
         return str(value)
     if isinstance(value, int | float):
         return value
-    text = scrub(str(value)).replace("\n", " ")
-    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+    raw = str(value)
+    text = scrub(raw.replace("\n", " "))
+    if raw.startswith(_FORMULA_START) and not _NUMBER.match(raw):
         return "'" + text
     return text
 
