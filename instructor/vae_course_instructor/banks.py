@@ -14,6 +14,7 @@ The course's own self-check bank is read by :func:`vae_course.quiz.read_bank`. E
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,18 @@ def assessment_files() -> list[Path]:
 
 
 def read_assessment() -> list[BankFile]:
-    return [read_file(p) for p in assessment_files()]
+    return [_read_unchanged(str(p), *_stamp(p)) for p in assessment_files()]
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _read_unchanged(path: str, mtime_ns: int, size: int) -> BankFile:
+    """Files shipped with the tool, parsed once per process while they do not change."""
+    return read_file(path)
 
 
 def read_extra(paths: Iterable[str | Path]) -> list[BankFile]:

@@ -8,6 +8,7 @@ given), then only those matching every ``tags`` filter (``topic=sampling``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +40,24 @@ def check_unique(files: Sequence[BankFile]) -> None:
 
 def load_all(extra: Iterable[str | Path] = ()) -> list[BankFile]:
     """The course's self-check bank, the assessment bank and the extra files; ids unique."""
-    files = [*read_bank(), *read_assessment(), *read_extra(extra)]
+    files = [*_course_bank(), *read_assessment(), *read_extra(extra)]
     check_unique(files)
     return files
+
+
+def _course_bank() -> list[BankFile]:
+    from vae_course.quiz.bank import bank_dir
+
+    stamps = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(bank_dir().glob("*.yaml"))
+    )
+    return list(_course_bank_unchanged(stamps))
+
+
+@functools.lru_cache(maxsize=4)
+def _course_bank_unchanged(stamps: tuple) -> tuple[BankFile, ...]:
+    """The course's self-check bank, parsed once per process while its files do not change."""
+    return tuple(read_bank())
 
 
 def parse_tag(text: str) -> tuple[str, str]:
