@@ -200,6 +200,9 @@ def site(tmp_path_factory):
     generator = torch.Generator().manual_seed(3)
     z0, z1 = torch.randn(5, generator=generator), torch.randn(5, generator=generator)
     path = LatentExplorer.between(small_vae(5), z0, z1, steps=21)
+    # The sprite form (what a decoder the page cannot run gets); the in-page decoder has its
+    # own tests in test_in_page_decoder.py.
+    plane.in_page = path.in_page = None
     (root / "two.html").write_text(
         page_html(plane.to_html("plane"), path.to_html("path")), encoding="utf-8"
     )

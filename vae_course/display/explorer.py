@@ -15,16 +15,12 @@ frontends draw the widget, the book ranks ``text/html`` first (``_config.yml``).
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import itertools
-import json
 import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -32,6 +28,9 @@ import torch
 
 from ..latent import METHODS, interpolate
 from .bundle import dual_view_bundle
+from .decoder import can_export, export_decoder
+from .explorer_html import explorer_html
+from .images import png_bytes
 
 
 @dataclass(frozen=True)
@@ -77,39 +76,6 @@ def readout(names: Sequence[str], values: Sequence[float]) -> str:
     return ", ".join(f"{n} = {_format_value(v)}" for n, v in zip(names, values, strict=True))
 
 
-def _ink(images: np.ndarray) -> np.ndarray:
-    """Images in [0, 1] -> uint8 with dark ink on white, as the course's figures draw digits."""
-    return np.round(255.0 * (1.0 - np.clip(images, 0.0, 1.0))).astype(np.uint8)
-
-
-def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
-    """A (H, W) array in [0, 1] as grayscale PNG bytes (ink dark), enlarged ``scale`` times
-    with nearest-neighbour pixels."""
-    from PIL import Image
-
-    picture = Image.fromarray(_ink(np.asarray(image, dtype=np.float32)), mode="L")
-    if scale != 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def sprite(frames: np.ndarray, columns: int) -> np.ndarray:
-    """(F, H, W) frames -> one (rows*H, columns*W) mosaic, frame k at row k // columns."""
-    n, h, w = frames.shape
-    rows = -(-n // columns)
-    canvas = np.zeros((rows * h, columns * w), dtype=frames.dtype)
-    for k, frame in enumerate(frames):
-        r, c = divmod(k, columns)
-        canvas[r * h : (r + 1) * h, c * w : (c + 1) * w] = frame
-    return canvas
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def path_point(
     z0: torch.Tensor, z1: torch.Tensor, t: float, method: str = "slerp", eps: float = 1e-4
 ) -> torch.Tensor:
@@ -126,6 +92,10 @@ class LatentExplorer:
     axes: the sliders. title: shown above the image. alt: what the image shows, for screen
     readers. scale: on-screen pixels per image pixel. references: optional small labelled
     images shown beside the main one (e.g. the two endpoints of a path), each (H, W) in [0, 1].
+    in_page: what the static page needs to decode by itself, {"decoder": export_decoder(...),
+    "path": {"kind": "plane"} or {"kind": "between", "z0", "z1", "method"}}; ``plane`` and
+    ``between`` set it for a models.VAE with the MLP decoder. Without it the static view
+    steps through frames decoded in advance.
     """
 
     def __init__(
@@ -138,6 +108,7 @@ class LatentExplorer:
         alt: str,
         scale: int = 5,
         references: Sequence[tuple[str, torch.Tensor]] = (),
+        in_page: dict | None = None,
     ) -> None:
         if not callable(decode) or not callable(point):
             raise ValueError("decode and point must be callables (z -> images, values -> z)")
@@ -155,6 +126,7 @@ class LatentExplorer:
         self.alt = alt
         self.scale = scale
         self.references = tuple((label, self._as_image(img, label)) for label, img in references)
+        self.in_page = in_page
         self._values = [a.start for a in self.axes]
         self._widget: Any = None
         self._image_widget: Any = None
@@ -191,6 +163,7 @@ class LatentExplorer:
             title=title,
             alt="A digit decoded from the latent point chosen with the sliders z1 and z2",
             scale=scale,
+            in_page=_in_page(model, {"kind": "plane"}),
         )
 
     @classmethod
@@ -229,6 +202,9 @@ class LatentExplorer:
             alt=f"A digit decoded from the point at position t of the {method} path",
             scale=scale,
             references=[(labels[0], ends[0, 0]), (labels[1], ends[1, 0])],
+            in_page=_in_page(
+                model, {"kind": "between", "z0": z0.tolist(), "z1": z1.tolist(), "method": method}
+            ),
         )
 
     # ----------------------------------------------------------------- computing images
@@ -365,65 +341,10 @@ class LatentExplorer:
     # ----------------------------------------------------------------- static view
     def to_html(self, dom_id: str | None = None) -> str:
         """The self-contained static figure. ``dom_id``: the root element's id (default: a new
-        unique id on every call, so two renderings on one page never share ids)."""
-        uid = dom_id or f"vae-explorer-{uuid.uuid4().hex[:12]}"
-        frames = self.frames().numpy()
-        n_frames, h, w = frames.shape
-        columns = len(self.axes[-1].values)
-        rows = -(-n_frames // columns)
-        uri = _data_uri(png_bytes(sprite(frames, columns)))
-        s = self.scale
-        starts = [a.start_index for a in self.axes]
-        index = 0
-        for axis, i in zip(self.axes, starts, strict=True):
-            index = index * len(axis.values) + i
-        r, c = divmod(index, columns)
-        names = [a.name for a in self.axes]
-        start_text = readout(names, [a.values[i] for a, i in zip(self.axes, starts, strict=True)])
-        e = html.escape
-        refs = [
-            (
-                f'<figure class="vae-explorer-ref"><img src="{_data_uri(png_bytes(img, 2))}" '
-                f'width="{img.shape[1] * 2}" height="{img.shape[0] * 2}" alt="{e(label)}: '
-                f'the decoded image there"><figcaption>{e(label)}</figcaption></figure>'
-            )
-            for label, img in self.references
-        ]
-        view = (
-            f'<div class="vae-explorer-view" id="{uid}-view" role="img" aria-label="{e(self.alt)}"'
-            f' style="width:{w * s}px;height:{h * s}px;background-image:url({uri});'
-            f"background-size:{columns * w * s}px {rows * h * s}px;"
-            f'background-position:{-c * w * s}px {-r * h * s}px"></div>'
-        )
-        refs.insert(len(refs) // 2, view)
-        controls = "".join(
-            f'<div class="vae-explorer-control"><label for="{uid}-a{k}">{e(a.name)}</label>'
-            f'<input type="range" id="{uid}-a{k}" min="0" max="{len(a.values) - 1}" step="1" '
-            f'value="{starts[k]}" aria-valuetext="{e(readout([a.name], [a.values[starts[k]]]))}">'
-            "</div>"
-            for k, a in enumerate(self.axes)
-        )
-        config = {
-            "id": uid,
-            "names": names,
-            "values": [list(a.values) for a in self.axes],
-            "columns": columns,
-            "width": w * s,
-            "height": h * s,
-        }
-        return (
-            f'<div class="vae-explorer" id="{uid}" data-frame="{index}">'
-            f"<style>{_asset('explorer.css').replace('ROOT', '#' + uid)}</style>"
-            f'<p class="vae-explorer-title" id="{uid}-title">{e(self.title)}</p>'
-            f'<div class="vae-explorer-row">{"".join(refs)}</div>'
-            f'<div class="vae-explorer-controls" role="group" aria-labelledby="{uid}-title">'
-            f"{controls}</div>"
-            f'<output id="{uid}-readout" class="vae-explorer-readout" aria-live="polite">'
-            f"{e(start_text)}</output>"
-            f'<p class="vae-explorer-note">Static view: {n_frames} precomputed frames. '
-            "Run the notebook for continuous sliders.</p>"
-            f"<script>{_asset('explorer.js').replace('CONFIG', json.dumps(config))}</script></div>"
-        )
+        unique id on every call, so two renderings on one page never share ids). With an
+        in-page decoder the page decodes every slider position itself; otherwise the sliders
+        step through frames decoded now."""
+        return explorer_html(self, dom_id or f"vae-explorer-{uuid.uuid4().hex[:12]}")
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -462,6 +383,5 @@ def _model_decoder(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Ten
     return decode
 
 
-def _asset(name: str) -> str:
-    """The text of ``static/<name>``, shipped as package data."""
-    return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
+def _in_page(model: torch.nn.Module, path: dict) -> dict | None:
+    return {"decoder": export_decoder(model), "path": path} if can_export(model) else None
