@@ -20,9 +20,16 @@ T = TypeVar("T")
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and torch (CPU and CUDA); return a CPU generator seeded alike."""
+    """Seed Python, NumPy and torch (CPU and CUDA); return a CPU generator seeded alike.
+
+    In quick mode without a GPU it also keeps torch to one CPU thread: the quick models are so
+    small that more threads cost more in synchronisation than they save (and the tests run two
+    chapters side by side on a 2-core machine). Chapters call this once, in their first cell.
+    """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
+    if mode() == "quick" and not torch.cuda.is_available():
+        torch.set_num_threads(1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
