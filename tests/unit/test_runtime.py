@@ -67,3 +67,15 @@ def test_get_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             runtime.get_device("cuda")
+
+
+def test_quick_mode_on_a_cpu_uses_one_thread(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setenv("VAE_COURSE_MODE", "quick")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    try:
+        torch.set_num_threads(2)
+        runtime.seed_everything(0)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
