@@ -81,6 +81,10 @@ def test_the_page_commands_make_the_files_it_describes(ran):
     tmp, synthetic, _ = ran
     key = read_key(tmp / "instructor/key.json")
     assert "my-beta-effect" in key.questions  # the instructor's own question was assigned
+    # calculated questions, the instructor's and the assessment bank's, with own numbers
+    calculated = [qid for qid in key.questions if key.versions[0].values.get(qid)]
+    assert "my-kl-one-dimension" in calculated and any(q.startswith("a06-") for q in calculated)
+    assert len({tuple(v.values["my-kl-one-dimension"].items()) for v in key.versions}) > 1
     ids = [v.student.student_id for v in key.versions]
     for sid in ids:
         assert (tmp / "handout" / f"{sid}.ipynb").is_file()
@@ -91,7 +95,40 @@ def test_the_page_commands_make_the_files_it_describes(ran):
     with zipfile.ZipFile(tmp / "exports/quiz-06-canvas.zip") as archive:
         assert "imsmanifest.xml" in archive.namelist()
     assert (tmp / "exports/quiz-06-moodle.xml").read_bytes().startswith(b"<?xml")
-    assert "::sampling-" in (tmp / "exports/quiz-06.gift.txt").read_text(encoding="utf-8")
+    assert "::a06-" in (tmp / "exports/quiz-06.gift.txt").read_text(encoding="utf-8")
+    moodle = (tmp / "exports/quiz-06-moodle.xml").read_text(encoding="utf-8")
+    assert '<question type="calculated">' in moodle
+
+
+def test_the_page_says_the_self_check_bank_is_public_and_assign_warns(tmp_path):
+    text = " ".join(PAGE.read_text(encoding="utf-8").split())
+    assert "The chapters' self-check bank is public." in text
+    assert "For graded work use **calculated questions**" in text
+    (tmp_path / "secret.txt").write_text("w" * 40)
+    shutil.copy(
+        PAGE.parent / "../instructor/vae_course_instructor/examples/roster.csv",
+        tmp_path / "roster.csv",
+    )
+    result = cli(
+        "assign",
+        "--roster",
+        "roster.csv",
+        "--name",
+        "w",
+        "--chapter",
+        "06_sampling",
+        "--out",
+        "h",
+        "--key",
+        "k/key.json",
+        "--secret-file",
+        "secret.txt",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    ids = list(read_key(tmp_path / "k/key.json").questions)
+    assert f"{len(ids)} of the questions are fixed questions" in result.stderr
+    assert "public self-check bank" in result.stderr and ids[0] in result.stderr
 
 
 def test_the_page_grades_the_synthetic_class(ran):
