@@ -220,3 +220,47 @@ def test_every_quiz_question_gives_feedback(site, page_name, how):
     assert problems.console_errors == []
     assert problems.blocked == []
     page.context.close()
+
+
+GENERATING_PAGES = ["book/06_sampling", "book/07_interpolation"]
+
+
+@pytest.mark.parametrize("page_name", GENERATING_PAGES)
+def test_the_book_generates_in_the_page(site, page_name):
+    """Chapters 6 and 7 carry their trained decoders: the page decodes the exported vectors
+    as PyTorch did at build time (within 2/255 per pixel), its figures weigh under 1 MB, and
+    every Sample press draws a new picture."""
+    base_url, browser = site
+    page, problems = open_page(browser, f"{base_url}{page_name}.html")
+    report = page.evaluate(
+        """() => [...document.querySelectorAll('.vae-sampler, .vae-explorer')]
+            .filter(el => el.vaeDecoder)
+            .map(el => {
+                const expected = VAECourse.float32s(el.vaeCheck.pixels);
+                let worst = 0;
+                el.vaeCheck.z.forEach((z, k) => {
+                    const got = el.vaeDecoder.decode(z);
+                    got.forEach((v, i) => {
+                        worst = Math.max(worst, Math.abs(v - expected[k * got.length + i]));
+                    });
+                });
+                return {id: el.id, worst: worst, bytes: el.outerHTML.length};
+            })"""
+    )
+    assert report, f"{page_name} has no figure that decodes in the page"
+    for figure in report:
+        print(
+            f"{page_name} {figure['id']}: {figure['worst'] * 255:.3f}/255, "
+            f"{figure['bytes'] / 1e6:.3f} MB"
+        )
+        assert figure["worst"] < 2 / 255
+    assert sum(figure["bytes"] for figure in report) < 1_000_000
+    for sampler in page.locator(".vae-sampler").all():
+        canvas = sampler.locator("canvas")
+        pictures = {canvas.evaluate("c => c.toDataURL()")}
+        for _ in range(3):
+            sampler.locator("button").click()
+            pictures.add(canvas.evaluate("c => c.toDataURL()"))
+        assert len(pictures) == 4
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()

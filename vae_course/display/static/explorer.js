@@ -18,6 +18,7 @@
     canvas = document.getElementById(cfg.id + "-canvas");
     ctx = canvas.getContext("2d");
     root.vaeDecoder = decoder;  // for tests and curious readers: root.vaeDecoder.decode(z)
+    root.vaeCheck = cfg.decoder.check;  // latent vectors and PyTorch's pixels for them
   } else {
     view = document.getElementById(cfg.id + "-view");
   }

@@ -14,6 +14,7 @@
   var n = cfg.rows * cfg.columns, d = decoder.d, side = decoder.side, cell = side * cfg.scale + 2;
   var seed = cfg.seed;
   root.vaeDecoder = decoder;  // for tests and curious readers: root.vaeDecoder.decode(z)
+  root.vaeCheck = cfg.decoder.check;  // latent vectors and PyTorch's pixels for them
 
   function render() {
     var tau = Number(slider.value), eps = lib.noise(seed, n * d), first = [];
