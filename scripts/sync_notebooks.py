@@ -1,11 +1,13 @@
 """Keep every chapter notebook in the shape the course expects.
 
-Run after editing a chapter:  python scripts/sync_notebooks.py
+Run after editing a chapter:  python scripts/sync_notebooks.py book/NN_topic.ipynb
 Check only (CI does this):      python scripts/sync_notebooks.py --check
+Then regenerate its Colab copy:  python scripts/make_colab.py book/NN_topic.ipynb
 
 What it maintains, from `_config.yml` (the one place the repository URL and branch live):
-- the first cell: the Colab setup cell (installs `vae_course` from the repository when it is
-  missing on Colab, without touching Colab's torch, torchvision, numpy or matplotlib);
+- the first cell: the Colab setup cell, a Colab form (`#@title` line, `cellView: form`) that
+  installs `vae-course` from the repository when it is missing on Colab, with Colab's torch,
+  torchvision, numpy and matplotlib pinned as they are;
 - notebook metadata: the python3 kernelspec, and for chapters that declare
   `"vae_course": {"gpu": true}` the metadata that makes Colab ask for a GPU runtime;
 - no stored outputs or execution counts.
@@ -25,9 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "colab-setup"
 
 SETUP_TEMPLATE = """\
-# Setup: on Google Colab, install the course package (vae_course) if it is missing.
-# Colab's own torch, torchvision, numpy and matplotlib are kept exactly as they are.
-# Anywhere else this cell does nothing when vae_course is installed.
+#@title Setup: installs the course package on Colab (does nothing elsewhere)
 import importlib.metadata
 import importlib.util
 import subprocess
@@ -39,17 +39,14 @@ if importlib.util.find_spec("vae_course") is None:
     try:
         import google.colab  # noqa: F401  (present only on Colab)
     except ImportError:
-        message = f"vae_course is not installed: pip install '{{REQUIREMENT}}'"
+        message = f"vae_course is missing: pip install '{{REQUIREMENT}}'"
         raise ModuleNotFoundError(message) from None
-    keep = []
-    for name in ("torch", "torchvision", "numpy", "matplotlib"):
-        try:
-            keep.append(f"{{name}}=={{importlib.metadata.version(name)}}")
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
-        constraints.write("\\n".join(keep) + "\\n")
-    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", constraints.name]
+    # Colab's torch, torchvision, numpy and matplotlib stay exactly as they are.
+    keep = ("torch", "torchvision", "numpy", "matplotlib")
+    pins = [f"{{n}}=={{importlib.metadata.version(n)}}" for n in keep]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\\n".join(pins) + "\\n")
+    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", f.name]
     subprocess.check_call([*pip, REQUIREMENT])"""
 
 
@@ -74,7 +71,8 @@ def setup_cell() -> dict:
         "cell_type": "code",
         "execution_count": None,
         "id": "colab-setup",
-        "metadata": {"tags": [SETUP_TAG, "remove-cell"]},
+        # A Colab form: Colab shows the title line only; the book removes the cell.
+        "metadata": {"cellView": "form", "tags": [SETUP_TAG, "remove-cell"]},
         "outputs": [],
         "source": setup_source().splitlines(keepends=True),
     }

@@ -70,6 +70,15 @@ def test_setup_cell_on_simulated_colab_installs_from_the_configured_repository(
     assert f"torch=={importlib.metadata.version('torch')}" in pinned
 
 
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_setup_cell_is_a_colab_form_with_a_title(notebook):
+    """Colab shows a form cell as its one #@title line (the code stays one click away)."""
+    cell = read_notebook(notebook)["cells"][0]
+    assert cell["metadata"].get("cellView") == "form"
+    assert cell["source"][0].startswith("#@title ")
+    assert len(cell["source"]) <= 24, "the setup cell stays short"
+
+
 def test_setup_cell_outside_colab_without_the_package_says_how_to_install(monkeypatch):
     nb = read_notebook(CHAPTERS[0])
     real_find_spec = importlib.util.find_spec
