@@ -157,7 +157,7 @@ def test_every_sample_click_gives_a_new_picture(page):
         seeds.append(int(page.get_attribute("#sampler", "data-seed")))
     assert len(pictures) == 6
     assert seeds == [12, 13, 14, 15, 16]
-    assert page.inner_text("#sampler-readout").startswith("seed 16, temperature tau = 1.00")
+    assert page.inner_text("#sampler-readout").startswith("seed 16, temperature τ = 1.00")
 
 
 def test_keyboard_samples_and_moves_the_temperature(page):
@@ -168,7 +168,7 @@ def test_keyboard_samples_and_moves_the_temperature(page):
     assert page.get_attribute("#sampler", "data-seed") == "13"
     tab_to(page, "#sampler-tau")
     page.keyboard.press("ArrowLeft")
-    assert "temperature tau = 0.95" in page.inner_text("#sampler-readout")
+    assert "temperature τ = 0.95" in page.inner_text("#sampler-readout")
     after = page.evaluate("() => document.getElementById('sampler-canvas').toDataURL()")
     assert after != before
     assert page.get_attribute("#sampler-readout", "aria-live") == "polite"

@@ -41,7 +41,7 @@ class PriorSampler:
         columns: int = 4,
         seed: int = 0,
         temperature: float = 1.0,
-        title: str = "New digits from the prior: z ~ N(0, tau^2 I), decoded",
+        title: str = "New digits from the prior: z ~ N(0, τ²I), decoded",
         scale: int = 2,
     ) -> None:
         for name, value in dict(rows=rows, columns=columns, scale=scale).items():
@@ -89,7 +89,7 @@ class PriorSampler:
         first = ", ".join(f"{v:.2f}" for v in self.latents()[0, :3].tolist())
         more = ", ..." if self.model.latent_dim > 3 else ""
         return (
-            f"seed {self.seed}, temperature tau = {self.temperature:.2f}; "
+            f"seed {self.seed}, temperature τ = {self.temperature:.2f}; "
             f"first digit's z = ({first}{more})"
         )
 
@@ -106,7 +106,7 @@ class PriorSampler:
             button.on_click(lambda _: self.sample())
             low, high, step = TEMPERATURES
             self._slider = widgets.FloatSlider(
-                value=self.temperature, min=low, max=high, step=step, description="tau"
+                value=self.temperature, min=low, max=high, step=step, description="τ"
             )
             self._slider.observe(self._on_temperature, names="value")
             self._widget = widgets.VBox(

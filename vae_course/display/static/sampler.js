@@ -28,10 +28,10 @@
       lib.draw(ctx, decoder.decode(z), side, col * cell + 1, row * cell + 1, cfg.scale);
     }
     root.setAttribute("data-seed", String(seed));
-    out.textContent = "seed " + seed + ", temperature tau = " + lib.fmt(tau) +
+    out.textContent = "seed " + seed + ", temperature τ = " + lib.fmt(tau) +
       "; first digit's z = (" + first.join(", ") + (d > 3 ? ", ..." : "") + ")";
-    canvas.setAttribute("aria-label", n + " digits decoded from z = tau * eps, eps ~ N(0, I), seed " +
-      seed + ", tau = " + lib.fmt(tau));
+    canvas.setAttribute("aria-label", n + " digits decoded from z = τε, ε ~ N(0, I), seed " +
+      seed + ", τ = " + lib.fmt(tau));
   }
   button.addEventListener("click", function () { seed += 1; render(); });
   slider.addEventListener("input", render);
