@@ -19,6 +19,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -rf build instructor/build  # setuptools reuses these: a moved module would ship twice
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall . ./instructor
 
 book: install
