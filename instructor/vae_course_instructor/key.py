@@ -14,6 +14,7 @@ from pathlib import Path
 from vae_course.quiz.schema import Question
 
 from .assign import write_private
+from .calculated import plain
 from .keyfile import AssignmentKey
 from .text import clean, csv_row, format_points
 
@@ -59,8 +60,13 @@ def key_markdown(key: AssignmentKey, student_id: str | None = None) -> str:
         total = sum(q.points for q in questions)
         lines += [f"## {s.name} ({s.student_id})", "", f"{format_points(total)} points.", ""]
         for number, q in enumerate(questions, start=1):
+            values = version.values.get(q.id)
+            own = ""
+            if values:
+                own = " with " + ", ".join(f"{k} = {plain(v)}" for k, v in values.items())
             lines.append(
-                f"{number}. `{q.id}` ({q.type}, {format_points(q.points)} pt): {answer_text(q)}"
+                f"{number}. `{q.id}` ({q.type}, {format_points(q.points)} pt){own}: "
+                f"{answer_text(q)}"
             )
         lines.append("")
     return "\n".join(lines)

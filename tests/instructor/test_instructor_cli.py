@@ -7,6 +7,8 @@ from test_instructor_support import cli, write_bank
 from vae_course_instructor.cli import build_parser
 from vae_course_instructor.lint import moodle_fraction, multiple_credit
 
+from vae_course.quiz.bank import read_bank
+
 COMMANDS = ["list", "validate", "secret", "assign", "key", "export", "grade"]
 
 
@@ -109,14 +111,13 @@ def test_validate_names_schema_errors_and_duplicates(tmp_path):
         "    explanation: x\n    choices: []\n"
     )
     dup = write_bank(tmp_path / "dup")
-    text = (dup / "zz_synthetic.yaml").read_text().replace("syn-number", "sampling-kl-role")
+    taken = read_bank()[0].questions[0].id  # an id of the course's own bank
+    text = (dup / "zz_synthetic.yaml").read_text().replace("syn-number", taken)
     (dup / "zz_synthetic.yaml").write_text(text)
     result = cli("validate", str(tmp_path / "broken.yaml"), str(dup), str(tmp_path / "nothere"))
     assert result.returncode == 1
     assert "broken.yaml: question 'b-one': field 'stem'" in result.stderr
-    assert (
-        "zz_synthetic.yaml: question 'sampling-kl-role': field 'id': duplicate id" in result.stderr
-    )
+    assert f"zz_synthetic.yaml: question '{taken}': field 'id': duplicate id" in result.stderr
     assert "nothere" in result.stderr
 
 
