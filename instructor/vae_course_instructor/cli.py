@@ -98,13 +98,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     questions = _chosen(args)
     rows = [("id", "type", "chapter", "topic", "difficulty", "points")]
     rows += [
-        (
-            q.id,
-            q.type,
-            q.chapter,
-            q.tags.topic or "-",
-            q.tags.difficulty or "-",
-            format_points(q.points),
+        tuple(
+            clean(cell, 60)
+            for cell in (
+                q.id,
+                q.type,
+                q.chapter,
+                q.tags.topic or "-",
+                q.tags.difficulty or "-",
+                format_points(q.points),
+            )
         )
         for q in questions
     ]
