@@ -45,7 +45,10 @@ MAX_BYTES = 1 << 20  # 1 MiB
 MAX_DEPTH = 8  # folder levels below the hand-in folder
 MAX_ID = 64  # the longest roster id (see roster.STUDENT_ID)
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<number>\d+)_assign(?:submission|feedback)_\w*$")
-CANVAS_FILE = re.compile(r"^(?P<login>[a-z]+?)(?:_?late)?_(?P<user>\d+)_(?P<submission>\d+)_")
+# Canvas ids have several digits; shorter numbers are more likely a student's own naming.
+CANVAS_FILE = re.compile(
+    r"^(?P<login>[a-z]+?)(?:_?late)?_(?P<user>\d{3,})_(?P<submission>\d{3,})_", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def _names_match(lms_name: str, roster_name: str) -> bool:
         return True  # nothing to compare with: do not reject on it
     first_last = _letters(roster_name)
     last_first = _letters(words[-1] + "".join(words[:-1]))
+    if not first_last:
+        return True  # a name without Latin letters: nothing the LMS spelling can be held to
     return got in (first_last, last_first)
 
 
@@ -119,7 +124,7 @@ def lms_claims(relative: list[str], key: AssignmentKey) -> list[tuple[str, str]]
             claims.append(("the Moodle folder", m.group("name")))
     m = CANVAS_FILE.match(relative[-1])
     if m:
-        claims.append(("the Canvas file name", m.group("login")))
+        claims.append(("the Canvas file name", m.group("login").lower()))
     return claims
 
 

@@ -172,14 +172,14 @@ def test_lms_download_folders_must_name_the_files_student(classroom):
     assert rows["s001"]["file"] == "Ada Lovelace_2002_assignsubmission_file_/my answers.json"
 
     canvas = _folder(tmp, "canvas")
-    (canvas / "turingalan_17_23_responses-s001.json").write_text(json.dumps(good))
+    (canvas / "turingalan_1717_2323_responses-s001.json").write_text(json.dumps(good))
     _, rows, problems = _grade(tmp, canvas, "g-canvas-wrong")
     assert (
         "the Canvas file name names 'turingalan'"
-        in problems["turingalan_17_23_responses-s001.json"]
+        in problems["turingalan_1717_2323_responses-s001.json"]
     )
-    (canvas / "turingalan_17_23_responses-s001.json").rename(
-        canvas / "lovelaceada_late_18_24_responses-s001.json"
+    (canvas / "turingalan_1717_2323_responses-s001.json").rename(
+        canvas / "lovelaceada_late_1818_2424_responses-s001.json"
     )
     _, rows, problems = _grade(tmp, canvas, "g-canvas-right")
     assert rows["s001"]["status"] == "graded" and problems == {}
@@ -260,3 +260,18 @@ def test_file_and_roster_names_reach_the_csv_and_terminal_defused(classroom, tmp
     if q.id in doc["questions"]:
         feedback = (tmp / "g-inject/feedback/s003.md").read_text()
         assert max(len(line) for line in feedback.splitlines()) < 2000
+
+
+def test_owner_in_a_file_name_is_a_whole_word_found_by_set_lookups():
+    from vae_course_instructor.handins import _Reject, _names_match, claimed_owner
+
+    ids = frozenset({"s1", "s12", "ab.c", "x-1"})
+    assert claimed_owner("responses-s12.json", ids) == "s12"
+    assert claimed_owner("sub/ab.c_final.json", ids) == "ab.c"
+    assert claimed_owner("s123.json", ids) is None  # not a whole word
+    assert claimed_owner("x-1.json", ids) == "x-1"
+    with pytest.raises(_Reject, match="several students"):
+        claimed_owner("s1-and-s12.json", ids)
+    assert _names_match("lovelaceada", "Ada Lovelace")
+    assert _names_match("Émile Borel", "Emile Borel") and not _names_match("turingalan", "Ada X")
+    assert _names_match("wangli", "王力")  # no Latin letters to compare with: not held against
