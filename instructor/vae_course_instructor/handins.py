@@ -102,15 +102,17 @@ def claimed_owner(name: str, student_ids: set[str] | frozenset[str]) -> str | No
     n = len(stem)
     starts = [i for i in range(n) if alnum[i] and (i == 0 or not alnum[i - 1])]
     ends = [j for j in range(1, n + 1) if alnum[j - 1] and (j == n or not alnum[j])]
-    hits = {
-        stem[i:j] for i in starts for j in ends if 0 < j - i <= MAX_ID and stem[i:j] in student_ids
-    }
-    if not hits:
+    spans = [
+        (i, j) for i in starts for j in ends if 0 < j - i <= MAX_ID and stem[i:j] in student_ids
+    ]
+    if not spans:
         return None
-    best = max(hits, key=lambda h: (len(h), h))
-    others = [h for h in hits if h != best and h not in best]
-    if others:
-        names = ", ".join(sorted(hits))
+    # The longest id wins; another id inside its span (s1 in s1.x) is part of it, not a rival.
+    i0, j0 = max(spans, key=lambda ij: (ij[1] - ij[0], stem[ij[0] : ij[1]]))
+    best = stem[i0:j0]
+    rivals = {stem[i:j] for i, j in spans if (i < i0 or j > j0) and stem[i:j] != best}
+    if rivals:
+        names = ", ".join(sorted(rivals | {best}))
         raise _Reject(f"the file name names several students ({clean(names)})")
     return best
 

@@ -263,7 +263,7 @@ def test_file_and_roster_names_reach_the_csv_and_terminal_defused(classroom, tmp
 
 
 def test_owner_in_a_file_name_is_a_whole_word_found_by_set_lookups():
-    from vae_course_instructor.handins import _Reject, _names_match, claimed_owner
+    from vae_course_instructor.handins import _names_match, _Reject, claimed_owner
 
     ids = frozenset({"s1", "s12", "ab.c", "x-1"})
     assert claimed_owner("responses-s12.json", ids) == "s12"
