@@ -133,18 +133,38 @@ def _problems_of(exc: BankError, fallback: str):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from vae_course.quiz.bank import read_bank
+    from vae_course.quiz.bank import bank_dir
 
     from .banks import read_assessment, read_file
+    from .calculated import Calculated
     from .lint import Problem, lint
 
     problems: list[Problem] = []
     files = []
-    for reader in (read_bank, read_assessment):
+    # The course's self-check bank, file by file with the defensive reader (every error).
+    for file in sorted(bank_dir().glob("*.yaml")):
         try:
-            files.extend(reader())
+            bank_file = read_file(file)
         except BankError as exc:
-            problems.extend(_problems_of(exc, "bank"))
+            problems.extend(_problems_of(exc, file.name))
+            continue
+        files.append(bank_file)
+        for q in bank_file.questions:
+            if isinstance(q, Calculated):
+                problems.append(
+                    Problem(
+                        "error",
+                        file.name,
+                        q.id,
+                        "type",
+                        "calculated questions belong in "
+                        "the assessment bank or your own files, not the self-check bank",
+                    )
+                )
+    try:
+        files.extend(read_assessment())
+    except BankError as exc:
+        problems.extend(_problems_of(exc, "assessment"))
     for path in args.paths:
         try:
             paths = bank_files_in(path)
