@@ -23,10 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import stat
 import tempfile
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,18 +34,20 @@ from vae_course.quiz.handout import RESPONSES_MIME, presented
 from vae_course.quiz.responses import load_responses
 
 from .calculated import Calculated
+from .folders import (
+    SKIPPED,
+    _Reject,
+    claimed_owner,
+    lms_claims,
+    names_match,
+    read_regular,
+    walk,
+)
 from .keyfile import AssignmentKey, Version, shown
 from .seeds import tokens_match
 from .text import MAX_ECHO, bounded, clean
 
 MAX_BYTES = 1 << 20  # 1 MiB
-MAX_DEPTH = 8  # folder levels below the hand-in folder
-MAX_ID = 64  # the longest roster id (see roster.STUDENT_ID)
-MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<number>\d+)_assign(?:submission|feedback)_\w*$")
-# Canvas ids have several digits; shorter numbers are more likely a student's own naming.
-CANVAS_FILE = re.compile(
-    r"^(?P<login>[a-z]+?)(?:_?late)?_(?P<user>\d{3,})_(?P<submission>\d{3,})_", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -64,94 +63,6 @@ class Rejected:
     name: str  # safe to print
     reason: str
     student_id: str | None = None  # set when the file is known or claimed to be this student's
-
-
-class _Reject(Exception):
-    def __init__(self, reason: str, student_id: str | None = None) -> None:
-        super().__init__(reason)
-        self.student_id = student_id
-
-
-def _letters(text: str) -> str:
-    """Lower-case ASCII letters of ``text`` (accents dropped): 'Émile Borel' -> 'emileborel'."""
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded.lower() if "a" <= ch <= "z")
-
-
-def _names_match(lms_name: str, roster_name: str) -> bool:
-    """Does an LMS's spelling of a name (Moodle's full name, Canvas's 'lastfirst') fit?"""
-    got = _letters(lms_name)
-    words = roster_name.split()
-    if not got or not words:
-        return True  # nothing to compare with: do not reject on it
-    first_last = _letters(roster_name)
-    last_first = _letters(words[-1] + "".join(words[:-1]))
-    if not first_last:
-        return True  # a name without Latin letters: nothing the LMS spelling can be held to
-    return got in (first_last, last_first)
-
-
-def claimed_owner(name: str, student_ids: set[str] | frozenset[str]) -> str | None:
-    """The roster id that the file name contains as a whole word, if any (longest wins).
-
-    A word is bounded by characters that are not ASCII letters or digits; the candidates are
-    the O(L^2) bounded substrings of the name (L <= 255), each one set look-up.
-    """
-    stem = name.rsplit("/", 1)[-1]
-    alnum = [ch.isascii() and ch.isalnum() for ch in stem]
-    n = len(stem)
-    starts = [i for i in range(n) if alnum[i] and (i == 0 or not alnum[i - 1])]
-    ends = [j for j in range(1, n + 1) if alnum[j - 1] and (j == n or not alnum[j])]
-    spans = [
-        (i, j) for i in starts for j in ends if 0 < j - i <= MAX_ID and stem[i:j] in student_ids
-    ]
-    if not spans:
-        return None
-    # The longest id wins; another id inside its span (s1 in s1.x) is part of it, not a rival.
-    i0, j0 = max(spans, key=lambda ij: (ij[1] - ij[0], stem[ij[0] : ij[1]]))
-    best = stem[i0:j0]
-    rivals = {stem[i:j] for i, j in spans if (i < i0 or j > j0) and stem[i:j] != best}
-    if rivals:
-        names = ", ".join(sorted(rivals | {best}))
-        raise _Reject(f"the file name names several students ({clean(names)})")
-    return best
-
-
-def lms_claims(relative: list[str], key: AssignmentKey) -> list[tuple[str, str]]:
-    """(where, LMS name) claimed by Moodle folder names and a Canvas file-name prefix."""
-    claims = []
-    for part in relative[:-1]:
-        m = MOODLE_FOLDER.match(part)
-        if m:
-            claims.append(("the Moodle folder", m.group("name")))
-    m = CANVAS_FILE.match(relative[-1])
-    if m:
-        claims.append(("the Canvas file name", m.group("login").lower()))
-    return claims
-
-
-def _read_regular(path: str, max_bytes: int) -> bytes:
-    """The bytes of a regular file, opened without following links and without blocking."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _Reject("not a regular file (skipped)")
-        if info.st_size > max_bytes:
-            raise _Reject(f"larger than the limit of {max_bytes} bytes ({info.st_size} bytes)")
-        chunks, size = [], 0
-        while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 16, max_bytes + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > max_bytes:
-        raise _Reject(f"larger than the limit of {max_bytes} bytes")
-    return b"".join(chunks)
 
 
 def _no_constants(name: str) -> Any:
@@ -231,7 +142,7 @@ class Reader:
     def _check(self, path: str, parts: list[str], name: str, owner: str | None) -> Handin:
         if not parts[-1].lower().endswith((".json", ".ipynb")):
             raise _Reject("not a .json or .ipynb file")
-        raw = _read_regular(path, self.max_bytes)
+        raw = read_regular(path, self.max_bytes)
         try:
             text = raw.decode("utf-8-sig")  # a BOM (Windows editors) is accepted
         except UnicodeDecodeError:
@@ -266,8 +177,8 @@ class Reader:
                 raise _Reject(
                     f"student_id inside is {sid!r} but {where} says {clean(claimed, 80)!r}", sid
                 )
-        for where, lms_name in lms_claims(parts, self.key):
-            if not _names_match(lms_name, version.student.name):
+        for where, lms_name in lms_claims(parts):
+            if not names_match(lms_name, version.student.name):
                 raise _Reject(
                     f"student_id inside is {sid!r} ({clean(version.student.name, 80)}) but "
                     f"{where} names {clean(lms_name, 80)!r}",
@@ -323,39 +234,6 @@ class Reader:
         return Handin(name, sid, answers, saved.saved_at)
 
 
-def _walk(folder: str, parts: tuple[str, ...] = ()):
-    """(path, relative parts, kind) of every entry below ``folder``, sorted, links not followed.
-
-    kind: 'file', 'link', 'other' (FIFO, device, socket) or 'deep'.
-    """
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        yield folder, list(parts) or ["."], "unreadable"
-        return
-    for entry in entries:
-        rel = (*parts, entry.name)
-        if entry.is_symlink():
-            yield entry.path, list(rel), "link"
-        elif entry.is_dir(follow_symlinks=False):
-            if len(rel) > MAX_DEPTH:
-                yield entry.path, list(rel), "deep"
-            else:
-                yield from _walk(entry.path, rel)
-        elif entry.is_file(follow_symlinks=False):
-            yield entry.path, list(rel), "file"
-        else:
-            yield entry.path, list(rel), "other"
-
-
-_SKIPPED = {
-    "link": "a symbolic link (not followed)",
-    "other": "not a regular file (FIFO, device or socket): skipped without opening it",
-    "deep": f"a folder more than {MAX_DEPTH} levels deep (not read)",
-    "unreadable": "a folder that cannot be read",
-}
-
-
 def read_handins(
     folder: str | Path, key: AssignmentKey, *, max_bytes: int = MAX_BYTES
 ) -> tuple[list[Handin], list[Rejected]]:
@@ -369,14 +247,14 @@ def read_handins(
     ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="vae-course-grade-", dir=ram) as scratch:
         reader = Reader(key, Path(scratch), max_bytes)
-        for path, parts, kind in _walk(str(folder)):
+        for path, parts, kind in walk(str(folder)):
             name = clean("/".join(parts), 2 * MAX_ECHO)
             if kind != "file":
                 try:
                     owner = claimed_owner(name, reader.ids)
                 except _Reject:
                     owner = None
-                rejected.append(Rejected(name, _SKIPPED[kind], owner))
+                rejected.append(Rejected(name, SKIPPED[kind], owner))
                 continue
             try:
                 accepted.append(reader.check(path, parts, name))
