@@ -11,5 +11,6 @@ questions), :mod:`.formula` and :mod:`.calculated` (per-student calculated quest
 and :mod:`.student_html` (answer-free handouts; the student's side of a notebook is
 :mod:`vae_course.quiz.handout_widget`), :mod:`.key` (answer keys), :mod:`.export_qti`,
 :mod:`.export_moodle`, :mod:`.export_gift` (LMS formats), :mod:`.folders`, :mod:`.handins` and
-:mod:`.grade` (what is in a hand-in folder, reading hand-ins, grading them), :mod:`.text` (safe CSV cells and terminal output).
+:mod:`.grade` (what is in a hand-in folder, reading hand-ins, grading them), :mod:`.text`
+(safe CSV cells and terminal output).
 """
