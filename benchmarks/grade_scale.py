@@ -21,14 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from vae_course.quiz.handout import presented
+from vae_course.quiz.responses import Attempt, responses_document
 from vae_course_instructor.assign import build_key
 from vae_course_instructor.cli import main
 from vae_course_instructor.keyfile import dumps, key_document, shown
 from vae_course_instructor.roster import Student
 from vae_course_instructor.select import Selection, load_all, select
-
-from vae_course.quiz.handout import presented
-from vae_course.quiz.responses import Attempt, responses_document
 
 QUESTIONS = (
     "06_sampling",

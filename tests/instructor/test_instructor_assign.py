@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from test_instructor_support import ROSTER, assign_class, cli, notebook_payload, write_bank
+
+from vae_course.quiz.handout import presented
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.keyfile import shown as shown_to
 from vae_course_instructor.roster import RosterError, read_roster
 from vae_course_instructor.seeds import identity_token, order, sample, student_seed
-
-from vae_course.quiz.handout import presented
 
 
 # -- per-student seeds (the shuffle itself is vae_course.quiz.shuffle's, tested there) ---------

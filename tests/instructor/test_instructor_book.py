@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 from test_instructor_support import cli, make_handins, read_grades
+
 from vae_course_instructor.keyfile import read_key
 
 from paths import BOOK

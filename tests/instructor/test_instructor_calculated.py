@@ -15,13 +15,13 @@ import pytest
 import torch
 from scipy import stats
 from test_instructor_support import ROSTER, cli, read_grades
+
+from vae_course import losses
 from vae_course_instructor.banks import read_assessment
 from vae_course_instructor.calculated import Calculated, draw, instantiate
 from vae_course_instructor.formula import FormulaError, parse
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.seeds import student_seed
-
-from vae_course import losses
 
 # -- the language -------------------------------------------------------------------------------
 REFUSED = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from test_instructor_support import cli, write_bank
-from vae_course_instructor.cli import build_parser
-from vae_course_instructor.lint import moodle_fraction, multiple_credit
 
 from vae_course.quiz.bank import read_bank
+from vae_course_instructor.cli import build_parser
+from vae_course_instructor.lint import moodle_fraction, multiple_credit
 
 COMMANDS = ["list", "validate", "secret", "assign", "key", "export", "grade"]
 

@@ -21,12 +21,12 @@ from test_instructor_support import (
     qti_rules,
     read_grades,
 )
+
+from vae_course.quiz import load_responses
 from vae_course_instructor.export_common import fixed_version
 from vae_course_instructor.export_gift import export_gift, gift_escape
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.select import load_all, read_extra
-
-from vae_course.quiz import load_responses
 
 FORMATS = {"canvas-qti": "quiz.zip", "moodle-xml": "quiz.xml", "gift": "quiz.txt"}
 

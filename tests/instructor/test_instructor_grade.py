@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_instructor_support import assign_class, cli, make_handins, read_grades
+
 from vae_course_instructor.keyfile import read_key
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_instructor_support import assign_class, cli, make_handins, read_grades
+
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.text import clean, csv_cell
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from test_instructor_support import ROOT, _source_path, assign_class, make_handins
+
 from vae_course_instructor.banks import read_assessment
 from vae_course_instructor.keyfile import read_key
 

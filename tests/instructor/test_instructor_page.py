@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from test_instructor_support import assign_class, cli, read_grades, right_answer, wrong_answer
+
 from vae_course_instructor.keyfile import read_key
 
 from browser import chromium, open_page, static_server

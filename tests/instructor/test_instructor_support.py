@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import lxml.etree as LET
-from vae_course_instructor.keyfile import AssignmentKey
 
 from vae_course.quiz.handout_widget import RESPONSES_MIME, AssignmentQuiz
 from vae_course.quiz.schema import Question
+from vae_course_instructor.keyfile import AssignmentKey
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "instructor/vae_course_instructor/examples/roster.csv"

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from test_instructor_support import SYNTHETIC_BANK, assign_class, cli, make_handins
+
 from vae_course_instructor.cli import main
 from vae_course_instructor.keyfile import read_key
 
