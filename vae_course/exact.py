@@ -1,9 +1,9 @@
 """A latent-variable model small enough to solve exactly; chapters 3 and 4 measure every
 approximation against it.
 
-    z ~ N(0, 1),    x | z ~ N(f(z), sigma^2 I_2),    f(z) = (z^2 - 1, z^3 - z).
+    z ~ N(0, 1),    x | z ~ N(g(z), s^2 I_2),    g(z) = (z^2 - 1, z^3 - z).
 
-The curve f crosses itself at the origin: z = -1 and z = +1 both map to (0, 0). An x near the
+The curve g crosses itself at the origin: z = -1 and z = +1 both map to (0, 0). An x near the
 crossing could have come from either, so its posterior p(z | x) has two modes, and no single
 Gaussian q(z | x) can match it.
 
@@ -26,7 +26,7 @@ from .distributions import LOG_2PI
 DTYPE = torch.float64
 
 
-def alpha_curve(z: torch.Tensor) -> torch.Tensor:
+def crossing_curve(z: torch.Tensor) -> torch.Tensor:
     """The decoder mean f(z) = (z^2 - 1, z^3 - z): z (...) -> (..., 2). It crosses itself at 0."""
     return torch.stack([z**2 - 1, z**3 - z], dim=-1)
 
@@ -58,33 +58,36 @@ def _hermite(n_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class ToyModel:
-    """z ~ N(0, 1), x | z ~ N(curve(z), sigma^2 I_2), with exact marginal and posterior.
+    """z ~ N(0, 1), x | z ~ N(g(z), s^2 I_2), with exact marginal and posterior.
 
-    ``curve``: z (...) -> (..., 2), default ``alpha_curve``. Integrals over z use a uniform grid of
-    ``n_grid`` points on [-z_max, z_max]; its spacing must stay below the posterior's width,
-    about sigma / |curve'(z)| (the default grid resolves the default model for |z| < 4).
+    ``decoder_mean`` (the notation's g): z (...) -> (..., 2), default ``crossing_curve``;
+    ``noise_std`` is s. Integrals over z use a uniform grid of ``n_grid`` points on
+    [-z_max, z_max]; its spacing must stay below the posterior's width, about s / |g'(z)|
+    (the default grid resolves the default model for |z| < 4).
     """
 
     def __init__(
         self,
-        sigma: float = 0.15,
-        curve: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        noise_std: float = 0.15,
+        decoder_mean: Callable[[torch.Tensor], torch.Tensor] | None = None,
         *,
         z_max: float = 8.0,
         n_grid: int = 8001,
     ):
-        if not sigma > 0:
-            raise ValueError(f"sigma must be > 0; got {sigma!r}")
+        if not noise_std > 0:
+            raise ValueError(f"noise_std must be > 0; got {noise_std!r}")
         if not z_max > 0:
             raise ValueError(f"z_max must be > 0; got {z_max!r}")
         if not isinstance(n_grid, int) or n_grid < 3:
             raise ValueError(f"n_grid must be an int >= 3; got {n_grid!r}")
-        self.sigma = float(sigma)
-        self.curve = curve or alpha_curve
+        self.noise_std = float(noise_std)
+        self.decoder_mean = decoder_mean or crossing_curve
         self.z = torch.linspace(-z_max, z_max, n_grid, dtype=DTYPE)  # (K,)
         h = 2 * z_max / (n_grid - 1)
-        self.log_weights = torch.full((n_grid,), math.log(h), dtype=DTYPE)  # trapezoid weights
-        self.log_weights[[0, -1]] = math.log(h / 2)
+        self.log_dz = torch.full(
+            (n_grid,), math.log(h), dtype=DTYPE
+        )  # log trapezoid weights of the z grid
+        self.log_dz[[0, -1]] = math.log(h / 2)
 
     # -- densities ----------------------------------------------------------------------------
     def log_prior(self, z: torch.Tensor) -> torch.Tensor:
@@ -94,12 +97,12 @@ class ToyModel:
     def log_likelihood(self, x, z: torch.Tensor) -> torch.Tensor:
         """log p(x | z): x (N, 2) with z (K,) shared or (N, K) per x -> (N, K)."""
         x = _as_x(x)
-        fz = self.curve(z)  # (K, 2) or (N, K, 2)
+        fz = self.decoder_mean(z)  # (K, 2) or (N, K, 2)
         if z.dim() == 1:  # one shared grid: |x - f|^2 through a matrix product, (N, K)
             squared = x.pow(2).sum(-1, keepdim=True) - 2 * x @ fz.T + fz.pow(2).sum(-1)
         else:
             squared = (x.unsqueeze(-2) - fz).pow(2).sum(-1)  # (N, K)
-        return -0.5 * squared / self.sigma**2 - 2 * math.log(self.sigma) - LOG_2PI
+        return -0.5 * squared / self.noise_std**2 - 2 * math.log(self.noise_std) - LOG_2PI
 
     def log_joint(self, x, z: torch.Tensor) -> torch.Tensor:
         """log p(x, z) = log p(z) + log p(x | z): (N, K), shapes as in ``log_likelihood``."""
@@ -109,7 +112,7 @@ class ToyModel:
         """log p(x) = log of the integral of p(x, z) over z, by quadrature: x (N, 2) -> (N,)."""
         x = _as_x(x)
         parts = [
-            torch.logsumexp(self.log_joint(xs, self.z) + self.log_weights, dim=-1)
+            torch.logsumexp(self.log_joint(xs, self.z) + self.log_dz, dim=-1)
             for xs in x.split(chunk_size)
         ]
         return torch.cat(parts) if parts else torch.empty(0, dtype=DTYPE)
@@ -125,7 +128,7 @@ class ToyModel:
             raise ValueError(f"n must be a non-negative int; got {n!r}")
         z = torch.randn(n, generator=generator, dtype=DTYPE)
         noise = torch.randn(n, 2, generator=generator, dtype=DTYPE)
-        return self.curve(z) + self.sigma * noise, z
+        return self.decoder_mean(z) + self.noise_std * noise, z
 
     # -- variational quantities ---------------------------------------------------------------
     def elbo_on_grid(self, x, log_q: torch.Tensor) -> torch.Tensor:
@@ -134,13 +137,13 @@ class ToyModel:
         integrand = torch.where(
             log_q > -math.inf, log_q.exp() * (self.log_joint(x, self.z) - log_q), 0.0
         )
-        return (integrand * self.log_weights.exp()).sum(-1)
+        return (integrand * self.log_dz.exp()).sum(-1)
 
     def elbo_gaussian(self, x, mean, log_std, n_nodes: int = 32) -> torch.Tensor:
         """The ELBO of q(z | x) = N(mean, exp(log_std)^2), one (mean, log_std) per x: (N,).
 
         E_q[log p(x, z)] by Gauss-Hermite quadrature with ``n_nodes`` nodes (exact for the
-        default curve, where log p(x, z) is a polynomial of degree 6 in z, once n_nodes >= 4),
+        default g, where log p(x, z) is a polynomial of degree 6 in z, once n_nodes >= 4),
         plus the Gaussian entropy. Differentiable in mean and log_std.
         """
         x = _as_x(x)
@@ -157,7 +160,7 @@ class ToyModel:
         std = log_std.exp().unsqueeze(-1)
         log_q = -0.5 * ((self.z - mean.unsqueeze(-1)) / std) ** 2 - torch.log(std) - 0.5 * LOG_2PI
         integrand = log_q.exp() * (log_q - self.log_posterior(x))
-        return (integrand * self.log_weights.exp()).sum(-1)
+        return (integrand * self.log_dz.exp()).sum(-1)
 
     def best_gaussian(
         self, x, init=None, *, n_starts: int = 3, steps: int = 600, lr: float = 0.03

@@ -15,7 +15,7 @@ A = torch.tensor([1.5, -0.5], dtype=DTYPE)  # the linear curve z -> z * A has cl
 
 
 def linear_model(sigma: float = 0.3) -> ToyModel:
-    return ToyModel(sigma, curve=lambda z: z.unsqueeze(-1) * A)
+    return ToyModel(sigma, decoder_mean=lambda z: z.unsqueeze(-1) * A)
 
 
 def some_x(n: int = 40, seed: int = 0) -> torch.Tensor:
@@ -27,7 +27,7 @@ def test_linear_gaussian_marginal_matches_closed_form():
     model = linear_model()
     x, _ = model.sample(50, torch.Generator().manual_seed(1))
     x = torch.cat([x, torch.tensor([[4.0, -3.0], [0.0, 2.0]], dtype=DTYPE)])
-    covariance = torch.outer(A, A) + model.sigma**2 * torch.eye(2, dtype=DTYPE)
+    covariance = torch.outer(A, A) + model.noise_std**2 * torch.eye(2, dtype=DTYPE)
     exact = MultivariateNormal(torch.zeros(2, dtype=DTYPE), covariance).log_prob(x)
     torch.testing.assert_close(model.log_marginal(x), exact, atol=1e-10, rtol=0)
 
@@ -35,8 +35,8 @@ def test_linear_gaussian_marginal_matches_closed_form():
 def test_linear_gaussian_posterior_matches_closed_form():
     model = linear_model()
     x = torch.tensor([[1.0, 0.2], [-2.0, 1.0]], dtype=DTYPE)
-    precision = 1 + A @ A / model.sigma**2  # posterior of z given x is N(mean, 1 / precision)
-    mean = (x @ A) / model.sigma**2 / precision
+    precision = 1 + A @ A / model.noise_std**2  # posterior of z given x is N(mean, 1 / precision)
+    mean = (x @ A) / model.noise_std**2 / precision
     exact = -0.5 * (model.z - mean.unsqueeze(-1)) ** 2 * precision + 0.5 * math.log(
         precision / (2 * math.pi)
     )
@@ -48,8 +48,8 @@ def test_marginal_integrates_to_the_probability_of_a_box():
     1-D integral over z of p(z) P(x in box | z), which is a product of normal CDF differences;
     the box holds more than 99% of the mass, so p(x) integrates to 1 up to what lies outside.
     (sigma = 0.5 keeps the 2-D grid small; the quadrature over z is the same code.)"""
-    model = ToyModel(sigma=0.5, n_grid=1001)
-    lo, hi, h = np.array([-2.5, -17.0]), np.array([7.5, 17.0]), model.sigma / 2.5
+    model = ToyModel(noise_std=0.5, n_grid=1001)
+    lo, hi, h = np.array([-2.5, -17.0]), np.array([7.5, 17.0]), model.noise_std / 2.5
     axes = [
         torch.linspace(a, b, int(round((b - a) / h)) + 1, dtype=DTYPE)
         for a, b in zip(lo, hi, strict=True)
@@ -66,10 +66,12 @@ def test_marginal_integrates_to_the_probability_of_a_box():
     integral = simpson(simpson(density, steps[1], 1), steps[0], 0)
 
     normal = torch.distributions.Normal(0.0, 1.0)
-    centre = model.curve(model.z)  # (K, 2)
+    centre = model.decoder_mean(model.z)  # (K, 2)
     lo_t, hi_t = torch.as_tensor(lo, dtype=DTYPE), torch.as_tensor(hi, dtype=DTYPE)
-    inside = normal.cdf((hi_t - centre) / model.sigma) - normal.cdf((lo_t - centre) / model.sigma)
-    box_mass = (model.log_prior(model.z).exp() * inside.prod(-1) * model.log_weights.exp()).sum()
+    inside = normal.cdf((hi_t - centre) / model.noise_std) - normal.cdf(
+        (lo_t - centre) / model.noise_std
+    )
+    box_mass = (model.log_prior(model.z).exp() * inside.prod(-1) * model.log_dz.exp()).sum()
     assert box_mass > 0.99
     assert abs(integral - float(box_mass)) < 1e-5
 
@@ -80,9 +82,7 @@ def test_posterior_satisfies_bayes_rule_against_prior():
     model = ToyModel(n_grid=4001)
     x, _ = model.sample(4000, torch.Generator().manual_seed(2))
     post = model.log_posterior(x).exp()  # (N, K)
-    torch.testing.assert_close(
-        (post * model.log_weights.exp()).sum(-1), torch.ones(len(x), dtype=DTYPE)
-    )
+    torch.testing.assert_close((post * model.log_dz.exp()).sum(-1), torch.ones(len(x), dtype=DTYPE))
     picks = torch.searchsorted(model.z, torch.tensor([-1.5, -0.5, 0.3, 1.2], dtype=DTYPE))
     values = post[:, picks]
     mean, error = values.mean(0), values.std(0) / math.sqrt(len(x))
@@ -132,8 +132,8 @@ def test_best_gaussian_recovers_a_gaussian_posterior():
     model = linear_model()
     x = torch.tensor([[1.0, 0.2], [-2.0, 1.0], [0.0, 0.0]], dtype=DTYPE)
     mean, log_std = model.best_gaussian(x)
-    precision = 1 + A @ A / model.sigma**2
-    torch.testing.assert_close(mean, (x @ A) / model.sigma**2 / precision, atol=1e-4, rtol=0)
+    precision = 1 + A @ A / model.noise_std**2
+    torch.testing.assert_close(mean, (x @ A) / model.noise_std**2 / precision, atol=1e-4, rtol=0)
     torch.testing.assert_close(
         log_std, torch.full_like(log_std, -0.5 * math.log(precision)), atol=1e-4, rtol=0
     )
@@ -166,7 +166,7 @@ def test_samples_have_the_moments_of_the_model():
     # E[x] = (E z^2 - 1, E z^3 - E z) = (0, 0); Var x1 = Var z^2 + sigma^2 = 2 + sigma^2
     error = x.std(0) / math.sqrt(len(x))
     assert torch.all(x.mean(0).abs() < 5 * error)
-    assert abs(x[:, 0].var() - (2 + model.sigma**2)) < 0.1
+    assert abs(x[:, 0].var() - (2 + model.noise_std**2)) < 0.1
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_samples_have_the_moments_of_the_model():
         (lambda m: m.log_marginal(torch.zeros(3, 3)), "x must have shape"),
         (lambda m: m.elbo_gaussian(torch.zeros(2, 2), torch.zeros(3), torch.zeros(2)), "mean"),
         (lambda m: m.sample(-1), "n must be"),
-        (lambda m: ToyModel(sigma=0.0), "sigma must be > 0"),
+        (lambda m: ToyModel(noise_std=0.0), "noise_std must be > 0"),
         (lambda m: ToyModel(n_grid=2), "n_grid"),
     ],
 )
