@@ -1,9 +1,11 @@
 """A tiny denoising diffusion model (Ho, Jain and Abbeel, 2020) over latent vectors, e.g. a trained
 VAE's codes: the idea of latent diffusion (Rombach et al., 2022) at toy scale.
 
-Forward process: z_t = sqrt(1 - beta_t) z_{t-1} + sqrt(beta_t) eps for t = 1..T. Its marginal
-has the closed form z_t = sqrt(abar_t) z_0 + sqrt(1 - abar_t) eps, abar_t = prod_s<=t (1 - beta_s).
-A small MLP learns to predict eps from (z_t, t); sampling runs the reverse chain from N(0, I).
+Forward process, in the course's notation: z_t = sqrt(alpha_t) z_{t-1} + sqrt(1 - alpha_t) eps
+for t = 1..T. Its marginal has the closed form z_t = sqrt(abar_t) z_0 + sqrt(1 - abar_t) eps,
+abar_t = prod_s<=t alpha_s. A small MLP learns to predict eps from (z_t, t); sampling runs the
+reverse chain from N(0, I). In code, ``betas`` holds 1 - alpha_t, which Ho et al. write beta_t
+(the course keeps beta for the KL weight).
 """
 
 from __future__ import annotations
