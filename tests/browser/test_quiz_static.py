@@ -155,6 +155,20 @@ def site(tmp_path_factory):
     (root / "sample.html").write_text(
         page_html(sample.to_html(), head=MATHJAX_HEAD), encoding="utf-8"
     )
+    # A notebook's output area as JupyterLab builds it: the stand-in output, then the quiz's
+    # output showing a dead widget's error, a live widget, or (in the book) nothing around it.
+    stand_in = static.fallback_html(q.to_html())
+    for name, widget_output in [
+        ("dead", "Error displaying widget: model not found"),
+        ("live", "<div class='jupyter-widgets widget-vbox'>the live quiz</div>"),
+    ]:
+        area = (
+            "<div class='jp-OutputArea'>"
+            f"<div class='jp-OutputArea-child'><div>{stand_in}</div></div>"
+            f"<div class='jp-OutputArea-child' id='widget-output'>{widget_output}</div></div>"
+        )
+        (root / f"reopened-{name}.html").write_text(page_html(area), encoding="utf-8")
+    (root / "reopened-book.html").write_text(page_html(stand_in), encoding="utf-8")
     for chapter, title, questions in COURSE:
         html = quiz.Quiz(title, questions).to_html()
         (root / f"{chapter}.html").write_text(page_html(html), encoding="utf-8")
@@ -458,6 +472,31 @@ def test_the_run_this_cell_line_shows_only_where_the_script_cannot_run(site):
     question(page, 3).get_by_label("Blank 2").fill("x")
     question(page, 3).get_by_label("Blank 2").press("Enter")
     assert page.evaluate("() => window.notReloaded === true"), "a click reloaded the page"
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()
+
+
+def test_a_dead_widget_is_replaced_by_the_static_quiz(site):
+    base_url, browser = site
+    page, problems = open_page(browser, base_url + "reopened-dead.html")
+    page.locator("section.vaeq").wait_for(timeout=5_000)
+    assert page.locator("#widget-output").is_hidden()
+    assert page.get_by_text("model not found").is_hidden()
+    question(page, 1).get_by_text("Alpha").click()
+    question(page, 1).get_by_role("button").click()
+    assert "Correct. FBALPHARIGHT." in feedback(page, 1)
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("name", ["live", "book"])
+def test_a_live_widget_or_the_book_keeps_the_stand_in_empty(site, name):
+    base_url, browser = site
+    page, problems = open_page(browser, base_url + f"reopened-{name}.html")
+    page.wait_for_timeout(1_500)
+    assert page.locator("section.vaeq").count() == 0
+    if name == "live":
+        assert page.locator("#widget-output").is_visible()
     assert problems.console_errors == [] and problems.blocked == []
     page.context.close()
 

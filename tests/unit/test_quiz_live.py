@@ -280,12 +280,40 @@ def test_mimebundle_carries_widget_view_html_and_a_run_this_cell_line(sample):
     assert WIDGET_VIEW not in sample._repr_mimebundle_(exclude={WIDGET_VIEW})
 
 
-def test_ipython_display_formatter_publishes_all_three(sample):
+def shown_outputs(q, monkeypatch) -> list[dict]:
+    """The outputs a notebook cell ending in ``q`` gets (IPython's display formatter)."""
     from IPython.core.formatters import DisplayFormatter
 
-    data, _metadata = DisplayFormatter().format(sample)
-    assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(data)
-    assert data[WIDGET_VIEW]["model_id"] == sample.widget.model_id
+    published = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: published.append(obj))
+    data, _metadata = DisplayFormatter().format(q)
+    return [data] if data else published
+
+
+def test_a_cell_shows_the_dead_widget_stand_in_then_the_quiz(sample, monkeypatch):
+    import base64
+
+    stand_in, bundle = shown_outputs(sample, monkeypatch)
+    assert set(bundle) == {WIDGET_VIEW, "text/html", "text/plain"}
+    assert bundle[WIDGET_VIEW]["model_id"] == sample.widget.model_id
+    assert set(stand_in) == {"text/html"}
+    html = stand_in["text/html"]
+    carried = base64.b64decode(re.search(r'data-quiz="([^"]+)"', html).group(1)).decode()
+    assert carried == bundle["text/html"]  # the static quiz, shown only if the widget is dead
+    assert "vaeCourseQuizFallback" in html and OFFLINE_NOTE not in html
+
+
+def test_colab_and_a_closed_widget_get_the_quiz_alone(sample, monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    (only,) = shown_outputs(sample, monkeypatch)
+    assert WIDGET_VIEW in only
+    monkeypatch.delitem(sys.modules, "google.colab")
+    sample.widget.close()
+    (only,) = shown_outputs(sample, monkeypatch)
+    assert WIDGET_VIEW not in only and "text/html" in only
 
 
 def test_widget_bundle_for_ipywidgets_7_style_widgets():

@@ -7,6 +7,7 @@ live frontends pick the widget view, the book's html builder is told to rank tex
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from .live import LiveQuiz
 from .render import score_text
 from .responses import Responses, offer_download, responses_document, write_json_atomic
 from .schema import Question
-from .static import OFFLINE_NOTE, render_static
+from .static import OFFLINE_NOTE, fallback_html, render_static
 
 # Quizzes shown in this kernel are remembered on the IPython shell object (one per kernel), not
 # in a module global, so save_responses() can find them.
@@ -86,6 +87,21 @@ class Quiz:
     def to_html(self, **kwargs: Any) -> str:
         """The static quiz (see static.render_static for the keyword arguments)."""
         return render_static(self.title, self.questions, seed=self.seed, **kwargs)
+
+    def _ipython_display_(self) -> None:
+        """Two outputs: a stand-in for a dead widget (see static/fallback.js), then the quiz.
+
+        JupyterLab and classic Notebook never fall back from a missing widget model to the
+        output's text/html, so a reopened notebook would show "Error displaying widget: model
+        not found"; the stand-in shows the static quiz there instead. Colab renders each output
+        in its own frame, where the stand-in can do nothing: there only the quiz is shown.
+        """
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        if WIDGET_VIEW in bundle and "google.colab" not in sys.modules:
+            display({"text/html": fallback_html(bundle["text/html"])}, raw=True)
+        display(bundle, raw=True)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # text/html stays beside the widget view: front ends without the widget's model
