@@ -129,6 +129,9 @@ def built_book(tmp_path_factory, executed_chapters) -> Path:
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, stage / name)
     shutil.copytree(ROOT / "book", stage / "book", ignore=shutil.ignore_patterns("*.ipynb"))
+    # The instructors page includes the example roster of the instructor tool.
+    examples = Path("instructor", "vae_course_instructor", "examples")
+    shutil.copytree(ROOT / examples, stage / examples)
     for stem, run in executed_chapters.items():
         shutil.copy(run.executed, stage / "book" / f"{stem}.ipynb")
     config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
@@ -141,5 +144,6 @@ def built_book(tmp_path_factory, executed_chapters) -> Path:
     NOTEBOOK_SECONDS["(book build from the executed chapters)"] = time.perf_counter() - start
     log = result.stdout + result.stderr
     (stage / "build.log").write_text(log)
-    assert result.returncode == 0, log[-8000:]
+    problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+    assert result.returncode == 0, "\n".join(problems[:40]) + "\n...\n" + log[-3000:]
     return stage / "_build" / "html"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from vae_course.quiz import load_bank
+from vae_course.quiz.shuffle import display_choices
 
 from browser import chromium, open_page, static_server, tab_to
 from paths import book_config, chapters, toc_files
@@ -102,14 +103,14 @@ def test_colab_link_opens_this_chapter(site, stem):
 
 # -- quizzes ---------------------------------------------------------------------------------
 
-BANK = {q.id: q for q in load_bank()}
-
 
 def answers(question, right: bool) -> dict:
     """What to enter for ``question``: {'choices': [...]} or {'blanks': [...]} or {'number': x}."""
     if question.type in ("single", "multiple"):
-        correct = [c.id for c in question.choices if c.correct]
-        wrong = [c.id for c in question.choices if not c.correct]
+        # The page names choices by their shown position (the display shuffle), never by id.
+        shown = list(enumerate(display_choices(question)))
+        correct = [str(i) for i, c in shown if c.correct]
+        wrong = [str(i) for i, c in shown if not c.correct]
         return {"choices": correct if right else wrong[:1]}
     if question.type == "fill_blank":
         words = []
@@ -117,7 +118,7 @@ def answers(question, right: bool) -> dict:
             if right:
                 words.append(blank.answers[0])
             elif blank.word_bank:
-                words.append(next(w for w in blank.word_bank if w not in blank.answers))
+                words.append(next(w for w in blank.word_bank if not blank.accepts(w)))
             else:
                 words.append("definitely-not-the-answer")
         return {"blanks": words}
@@ -195,17 +196,22 @@ def test_every_quiz_question_gives_feedback(site, page_name, how):
     base_url, browser = site
     page, problems = open_page(browser, f"{base_url}{page_name}.html")
     wait_for_mathjax(page)
-    forms = page.locator("form.vaeq-question").all()
+    forms = page.locator("div.vaeq-question").all()
     assert forms, f"{page_name} shows no quiz"
-    for form in forms:
-        question = BANK[form.get_attribute("data-qid")]
+    questions = load_bank(page_name.removeprefix("book/"))  # the chapter's quiz, in order
+    assert len(forms) == len(questions)
+    for form, question in zip(forms, questions, strict=True):
         feedback = form.locator(".vaeq-feedback")
         assert feedback.get_attribute("aria-live") == "polite"
         for right in (False, True):
             entry = answers(question, right)
             if right:
                 # Retry: clear the wrong attempt's selections first.
-                form.evaluate("f => f.reset()")
+                form.evaluate(
+                    "f => { f.querySelectorAll('input').forEach((i) => {"
+                    " if (i.type === 'text') { i.value = ''; } else { i.checked = false; } });"
+                    " f.querySelectorAll('select').forEach((s) => { s.selectedIndex = 0; }); }"
+                )
             if how == "mouse":
                 fill_by_mouse(form, entry)
             else:
@@ -213,8 +219,7 @@ def test_every_quiz_question_gives_feedback(site, page_name, how):
             expected = "Correct." if right else "Not quite"
             feedback.filter(has_text=expected).wait_for(timeout=5_000)
     for quiz in page.locator("section.vaeq").all():
-        ids = [f.get_attribute("data-qid") for f in quiz.locator("form.vaeq-question").all()]
-        total = sum(BANK[qid].points for qid in ids)
+        total = sum(q.points for q in questions)
         score = quiz.locator(".vaeq-score").inner_text()
         assert re.search(rf"\b{total:g} / {total:g}\b", score), score
     assert problems.console_errors == []
