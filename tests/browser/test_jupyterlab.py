@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from vae_course.quiz.bank import select_questions
 from vae_course.quiz.shuffle import display_choices
 
 from browser import block_external, chromium, watch_console
+from paths import ROOT
 
 TOKEN = "vae-course-test-token"
 CHAPTER = "06_sampling"
@@ -337,3 +340,51 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         # Where JupyterLab's widget renderer finds no model it prints this error; the fix is a
         # self-contained fallback output beside the widget (quiz and display packages).
         pytest.xfail("a reopened notebook shows a raw widget error: " + "; ".join(lost))
+
+
+def test_colab_notebook_renders_exercises_solutions_and_boxes(lab, shots):
+    """A generated Colab notebook in JupyterLab: exercises as headings, each solution collapsed
+    until its summary is clicked, then its Markdown, math and code rendered; admonitions as
+    quotes; no MyST fence left as a code block."""
+    base, work = lab
+    # the first chapter with math inside a solution
+    chapter = next(
+        p
+        for p in sorted((ROOT / "colab").glob("*.ipynb"))
+        if re.search(r"<details>(?:(?!</details>).)*\$", p.read_text(encoding="utf-8"), re.S)
+    )
+    shutil.copy(chapter, work / chapter.name)
+    with chromium() as browser:
+        learner = Learner(browser, base, chapter.name, shots)
+        page = learner.page
+        notebook = page.locator(".jp-Notebook")
+        # JupyterLab renders cells lazily: scroll through the notebook once
+        for _ in range(200):
+            if page.evaluate(
+                "() => { const n = document.querySelector('.jp-WindowedPanel-outer');"
+                " if (!n) return true; n.scrollTop += 800;"
+                " return n.scrollTop + n.clientHeight >= n.scrollHeight - 2; }"
+            ):
+                break
+            page.wait_for_timeout(50)
+        details = notebook.locator(".jp-RenderedMarkdown details")
+        assert details.count() >= 1
+        first = details.first
+        first.scroll_into_view_if_needed()
+        body = first.locator(":scope > :not(summary)").first
+        assert not body.is_visible(), "a solution is collapsed until its summary is clicked"
+        learner.screenshot("6-colab-solution-collapsed")
+        first.locator("summary").click()
+        body.wait_for(state="visible")
+        learner.screenshot("7-colab-solution-open")
+        assert first.locator("p, pre, ol, ul").count() >= 1, "the body is rendered Markdown"
+        for summary in details.locator("summary").all():
+            if summary.evaluate("s => !s.parentElement.open"):
+                summary.click()
+        assert notebook.locator("details mjx-container").count() >= 1, "math typeset inside"
+        learner.screenshot("8-colab-solutions-with-math")
+        text = notebook.inner_text()
+        assert "{solution" not in text and "{exercise" not in text and "{admonition" not in text
+        assert "Exercise " in text
+        learner.close()
+        _shutdown_kernels(base)
