@@ -104,3 +104,16 @@ def test_core_and_quiz_bank_import_no_widget_library():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_quiz_display_does_not_load_torch():
+    code = (
+        "import sys\n"
+        "from vae_course import quiz\n"
+        "quiz.Quiz('t', quiz.load_bank('06_sampling'))._repr_mimebundle_()\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -5,7 +5,21 @@ both carry the trained decoder and run it in the page (``decoder``). Their JavaS
 live in ``static/`` as files.
 """
 
-from .explorer import LatentExplorer
-from .sampler import PriorSampler
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["LatentExplorer", "PriorSampler"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the quiz needs only ``bundle``, and should not load torch.
+    if name == "LatentExplorer":
+        from .explorer import LatentExplorer
+
+        return LatentExplorer
+    if name == "PriorSampler":
+        from .sampler import PriorSampler
+
+        return PriorSampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,8 +26,8 @@ from vae_course.display.bundle import widget_mimebundle
 
 from .checking import IncompleteAnswer, canonical_answer
 from .handout import RESPONSES_MIME, VERSION_FORMAT, presented_from_dict
-from .live import points_label
-from .render import markdown_to_html, markdown_to_text
+from .live import AnswerControls, points_label
+from .render import markdown_to_html
 from .responses import Attempt, offer_download, responses_document, write_json_atomic
 from .schema import Question
 
@@ -90,83 +90,32 @@ class AssignmentQuiz:
 
     def _question_box(self, q: Question, number: int) -> widgets.Widget:
         header = f"<strong>Question {number}</strong> ({points_label(q.points)})"
-        parts: list[widgets.Widget] = [
-            widgets.HTMLMath(header + markdown_to_html(q.stem, math="dollar"))
-        ]
-        full = widgets.Layout(width="100%")
-        if q.type == "single":
-            labels = [markdown_to_text(c.text) for c in q.choices]
-            if any("$" in c.text for c in q.choices):
-                # Radio labels are not typeset: list the choices with math, label radios A, B...
-                rows = "".join(
-                    f"<li><strong>{_LETTERS[i]}.</strong> "
-                    f"{markdown_to_html(c.text, inline=True, math='dollar')}</li>"
-                    for i, c in enumerate(q.choices)
-                )
-                parts.append(widgets.HTMLMath(f'<ul style="list-style:none">{rows}</ul>'))
-                labels = list(_LETTERS[: len(q.choices)])
-            control = widgets.RadioButtons(
-                options=list(zip(labels, [c.id for c in q.choices], strict=True)),
-                index=None,
-                description="Answer",
-                layout=full,
-            )
-            controls = [control]
-        elif q.type == "multiple":
-            control = {
-                c.id: widgets.Checkbox(
-                    value=False, description=markdown_to_text(c.text), indent=False, layout=full
-                )
-                for c in q.choices
-            }
-            controls = list(control.values())
-        elif q.type == "fill_blank":
-            control = {}
-            for i, b in enumerate(q.blanks):
-                if b.word_bank is None:
-                    box = widgets.Text(value="", description=f"Blank {i + 1}", placeholder="type")
-                else:
-                    box = widgets.Dropdown(
-                        options=[("(choose a word)", "")] + [(w, w) for w in b.word_bank],
-                        value="",
-                        description=f"Blank {i + 1}",
-                    )
-                control[b.name] = box
-            controls = list(control.values())
-        else:
-            control = widgets.Text(value="", description="Answer", placeholder="a number")
-            controls = [control]
-        for c in controls:
-            c.observe(lambda _change: self._update_status(), names="value")
-        self._controls[q.id] = control
-        parts.extend(controls)
+        # The live quiz's answer widgets, in the handout's order (already the student's own).
+        controls = AnswerControls(q, shuffle=False)
+        for control in _inputs(controls):
+            control.observe(lambda _change: self._update_status(), names="value")
+        self._controls[q.id] = controls
+        parts = [widgets.HTMLMath(header + markdown_to_html(q.stem, math="dollar"))]
+        parts.extend(controls.widgets)
         return widgets.VBox(parts, layout=widgets.Layout(margin="0 0 1.2em 0"))
 
     def _raw_answer(self, q: Question) -> Any:
-        control = self._controls[q.id]
-        if q.type == "single":
-            return control.value
-        if q.type == "multiple":
-            return [cid for cid, box in control.items() if box.value]
-        if q.type == "fill_blank":
-            return {name: box.value for name, box in control.items()}
-        return control.value
+        return self._controls[q.id].answer()
 
     def set_answer(self, question_id: str, answer: Any) -> None:
         """Fill the widgets as a student would (for scripts and tests); same forms as checking."""
         self._build()
         q = self._question(question_id)
-        control = self._controls[q.id]
-        if q.type == "single":
-            control.value = answer
-        elif q.type == "multiple":
-            for cid, box in control.items():
-                box.value = cid in set(answer)
+        controls = self._controls[q.id]
+        if q.type in ("single", "multiple"):
+            chosen = {answer} if q.type == "single" else set(answer)
+            for choice, box in zip(controls.shown_choices, controls.choice_boxes, strict=True):
+                box.value = choice.id in chosen
         elif q.type == "fill_blank":
-            for name, box in control.items():
+            for name, box in controls.blank_inputs.items():
                 box.value = answer.get(name, "")
         else:
-            control.value = str(answer)
+            controls.number.value = str(answer)
 
     def _question(self, question_id: str) -> Question:
         for q in self.questions:
@@ -242,3 +191,12 @@ class AssignmentQuiz:
         bundle: dict[str, Any] = {"text/plain": repr(self)}
         bundle.update(widget_mimebundle(self.widget))
         return bundle
+
+
+def _inputs(controls: AnswerControls) -> list[widgets.Widget]:
+    """The widgets whose value is the student's answer."""
+    if controls.question.type in ("single", "multiple"):
+        return list(controls.choice_boxes)
+    if controls.question.type == "fill_blank":
+        return list(controls.blank_inputs.values())
+    return [controls.number]
