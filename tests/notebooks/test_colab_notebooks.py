@@ -154,3 +154,34 @@ def test_later_cells_need_nothing_from_a_solution(chapter):
         assert not read, f"cell {index} reads {sorted(read)}, assigned only in a solution"
         for name in _names(source, store=True):
             from_solution.pop(name, None)
+
+
+def test_book_colab_button_opens_the_generated_notebook():
+    """book/_ext/colab_links.py turns the theme's .../blob/main/book/NN_topic.ipynb into
+    .../blob/main/colab/NN_topic.ipynb for chapters, and leaves other pages and buttons alone."""
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import colab_links
+
+    launch = book_config()["launch_buttons"]
+    assert launch["colab_folder"] == COLAB.name
+    colab = launch["colab_url"].rstrip("/")
+    theme = {"launch_buttons": launch, "path_to_docs": ""}
+    app = SimpleNamespace(config=SimpleNamespace(html_theme_options=theme))
+
+    def launch_urls(pagename: str) -> list[str]:
+        buttons = [
+            {"url": f"{colab}/github/owner/repo/blob/main/{pagename}.ipynb"},
+            {"url": f"https://binder.example/v2/gh/owner/repo/main?urlpath=tree/{pagename}.ipynb"},
+        ]
+        context = {"header_buttons": [{"label": "launch-buttons", "buttons": buttons}]}
+        colab_links._retarget_colab(app, pagename, "page.html", context, None)
+        return [b["url"] for b in buttons]
+
+    for chapter in CHAPTERS:
+        urls = launch_urls(f"book/{chapter.stem}")
+        assert urls[0] == f"{colab}/github/owner/repo/blob/main/colab/{chapter.name}"
+        assert urls[1].endswith(f"tree/book/{chapter.stem}.ipynb")
+    other = launch_urls("book/notation")
+    assert other[0].endswith("/blob/main/book/notation.ipynb")
