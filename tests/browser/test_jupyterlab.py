@@ -317,7 +317,11 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         # quiz's HTML view or its one-line instruction, never a raw error; re-running the cell
         # brings the live quiz back.
         learner = Learner(browser, base, "lab.ipynb", shots)
-        learner.page.wait_for_timeout(3000)  # the widget manager gives up on lost models
+        # The widget manager shows "Loading widget..." until it has given up on lost models.
+        learner.page.wait_for_function(
+            "() => !document.querySelector('.jp-Notebook').innerText.includes('Loading widget')"
+        )
+        learner.page.wait_for_timeout(1000)
         learner.screenshot("4-reopened")
         learner.screenshot("4-reopened-quiz-output", output=0)
         learner.screenshot("4-reopened-explorer-output", output=1)
@@ -331,15 +335,12 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         assert learner.problems.blocked == []
         learner.close()
         _shutdown_kernels(base)
-    lost = [
-        f"{what}: {text.strip()[-120:]!r}"
-        for what, text in (("quiz", reopened), ("explorer", reopened_explorer))
-        if "Error displaying widget" in text
-    ]
-    if lost:
-        # Where JupyterLab's widget renderer finds no model it prints this error; the fix is a
-        # self-contained fallback output beside the widget (quiz and display packages).
-        pytest.xfail("a reopened notebook shows a raw widget error: " + "; ".join(lost))
+    # The quiz's stand-in output swaps in the static quiz where the widget is lost.
+    assert "Error displaying widget" not in reopened, f"reopened quiz: {reopened[-300:]!r}"
+    assert "Question 1" in reopened or OFFLINE_NOTE in reopened, reopened[:300]
+    if "Error displaying widget" in reopened_explorer:
+        # vae_course.display has no stand-in for a lost widget model yet (reported to the lead)
+        pytest.xfail(f"a reopened notebook's explorer shows: {reopened_explorer.strip()!r}")
 
 
 def test_colab_notebook_renders_exercises_solutions_and_boxes(lab, shots):
