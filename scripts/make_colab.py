@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import html
 import json
 import re
 import sys
@@ -248,6 +249,7 @@ def convert_markdown(text: str, ctx: Context) -> str:
 
 def _details(summary: str, body: str) -> str:
     # The blank lines make Jupyter's and Colab's Markdown renderers parse the body as Markdown.
+    summary = html.escape(summary, quote=False)  # a title such as "Is β < 1 ..." stays text
     return f"<details>\n<summary>{summary}</summary>\n\n{body.strip()}\n\n</details>"
 
 
