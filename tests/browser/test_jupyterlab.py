@@ -91,6 +91,10 @@ def lab(tmp_path_factory, installed_wheel) -> Iterator[tuple[str, Path]]:
     settings.mkdir(parents=True)
     # No "Would you like to get notified about Jupyter news?" toast over the outputs.
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # Every cell in the page (no virtual scrolling), so what is rendered can be looked at.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     env = {
         **os.environ,
         "PYTHONPATH": str(installed_wheel),
@@ -359,15 +363,7 @@ def test_colab_notebook_renders_exercises_solutions_and_boxes(lab, shots):
         learner = Learner(browser, base, chapter.name, shots)
         page = learner.page
         notebook = page.locator(".jp-Notebook")
-        # JupyterLab renders cells lazily: scroll through the notebook once
-        for _ in range(200):
-            if page.evaluate(
-                "() => { const n = document.querySelector('.jp-WindowedPanel-outer');"
-                " if (!n) return true; n.scrollTop += 800;"
-                " return n.scrollTop + n.clientHeight >= n.scrollHeight - 2; }"
-            ):
-                break
-            page.wait_for_timeout(50)
+        page.wait_for_selector(".jp-RenderedMarkdown details", timeout=30_000)
         details = notebook.locator(".jp-RenderedMarkdown details")
         assert details.count() >= 1
         first = details.first
