@@ -91,7 +91,7 @@ def test_colab_link_opens_this_chapter(site, stem):
     base_url, browser = site
     repo = book_config()["repository"]
     owner_repo = re.sub(r"^https://github\.com/", "", repo["url"].rstrip("/"))
-    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{repo['branch']}/book/{stem}.ipynb"
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{repo['branch']}/colab/{stem}.ipynb"
     page, problems = open_page(browser, f"{base_url}book/{stem}.html")
     links = page.evaluate(
         "() => [...document.querySelectorAll('a')].map(a => a.href)"
