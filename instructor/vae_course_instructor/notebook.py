@@ -15,18 +15,27 @@ from typing import Any
 from vae_course.quiz.handout import version_document
 
 SETUP = """\
-# Setup: on Google Colab, install the course package if it is missing (elsewhere: nothing to do).
+#@title Setup: installs the course package on Colab (does nothing elsewhere)
+import importlib.metadata
 import importlib.util
 import subprocess
 import sys
+import tempfile
 
 REQUIREMENT = {requirement!r}
 if importlib.util.find_spec("vae_course") is None:
     try:
         import google.colab  # noqa: F401  (present only on Colab)
     except ImportError:
-        raise ModuleNotFoundError(f"vae_course is not installed: pip install '{{REQUIREMENT}}'")
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", REQUIREMENT])"""
+        message = f"vae_course is missing: pip install '{{REQUIREMENT}}'"
+        raise ModuleNotFoundError(message) from None
+    # Colab's torch, torchvision, numpy and matplotlib stay exactly as they are.
+    keep = ("torch", "torchvision", "numpy", "matplotlib")
+    pins = [f"{{n}}=={{importlib.metadata.version(n)}}" for n in keep]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\\n".join(pins) + "\\n")
+    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", f.name]
+    subprocess.check_call([*pip, REQUIREMENT])"""
 
 QUIZ = '''\
 from vae_course.quiz.handout_widget import AssignmentQuiz
@@ -37,12 +46,12 @@ quiz = AssignmentQuiz.from_json(r"""
 quiz'''
 
 
-def _cell(kind: str, source: str, key: str) -> dict[str, Any]:
+def _cell(kind: str, source: str, key: str, metadata: dict | None = None) -> dict[str, Any]:
     cell: dict[str, Any] = {
         "cell_type": kind,
         # Cell ids from the content, so the same assignment gives the same bytes.
         "id": hashlib.sha256(key.encode("utf-8")).hexdigest()[:12],
-        "metadata": {},
+        "metadata": metadata or {},
         "source": source.splitlines(keepends=True),
     }
     if kind == "code":
@@ -81,7 +90,12 @@ def student_notebook(
     )
     cells = [
         _cell("markdown", intro, f"{assignment}/{student_id}/intro"),
-        _cell("code", SETUP.format(requirement=requirement), f"{assignment}/{student_id}/setup"),
+        _cell(
+            "code",
+            SETUP.format(requirement=requirement),
+            f"{assignment}/{student_id}/setup",
+            {"cellView": "form"},  # Colab shows the setup cell as one titled line
+        ),
         _cell("code", QUIZ.format(payload=payload), f"{assignment}/{student_id}/quiz"),
         _cell("markdown", save, f"{assignment}/{student_id}/save-text"),
         _cell(
