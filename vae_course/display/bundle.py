@@ -6,7 +6,12 @@ widget view, and the book (which has no kernel) ranks ``text/html`` first (see _
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
+import sys
 from collections.abc import Container
+from importlib import resources
 from typing import Any
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -51,3 +56,40 @@ def dual_view_bundle(
     if exclude:
         bundle = {k: v for k, v in bundle.items() if k not in exclude}
     return bundle
+
+
+FALLBACK_CLASS = "vaeq-fallback"
+
+
+def fallback_html(view_html: str) -> str:
+    """A small output that stands in for a dead widget: see static/fallback.js.
+
+    It carries ``view_html`` (base64 in an attribute, so an untrusted notebook's sanitizer,
+    which drops the script, shows nothing of it) and the script that swaps it in when the next
+    output, the widget's, shows a widget error instead of a widget.
+    """
+    holder = f"vaeq-fb-{secrets.token_hex(6)}"
+    encoded = base64.b64encode(view_html.encode("utf-8")).decode("ascii")
+    script = resources.files(__package__).joinpath("static", "fallback.js").read_text("utf-8")
+    return (
+        f'<div class="{FALLBACK_CLASS}" id="{holder}" data-view="{encoded}"></div>'
+        f"<script>{script}\nwindow.vaeCourseQuizFallback({json.dumps(holder)});</script>"
+    )
+
+
+def display_with_stand_in(bundle: dict[str, Any], stand_in_html: str) -> None:
+    """Publish ``bundle`` after a stand-in output that shows ``stand_in_html`` in its place if
+    the widget turns out dead (a reopened notebook: JupyterLab and classic Notebook never fall
+    back from a missing widget model to text/html on their own). Colab renders each output in
+    its own frame, where the stand-in can do nothing: there only the bundle is published."""
+    from IPython.display import display
+
+    if WIDGET_VIEW in bundle and "google.colab" not in sys.modules:
+        display({"text/html": fallback_html(stand_in_html)}, raw=True)
+    display(bundle, raw=True)
+
+
+RERUN_NOTE = (
+    "<p><strong>This figure needs its notebook's kernel:</strong> run this cell again to bring "
+    "it back (the notebook was reopened, or the kernel restarted).</p>"
+)

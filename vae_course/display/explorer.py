@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..latent import METHODS, interpolate
-from .bundle import dual_view_bundle
+from .bundle import RERUN_NOTE, display_with_stand_in, dual_view_bundle
 from .decoder import can_export, export_decoder
 from .explorer_html import explorer_html
 from .images import png_bytes
@@ -356,6 +356,11 @@ class LatentExplorer:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return dual_view_bundle(repr(self), self.to_html(), self.widget, include, exclude)
+
+    def _ipython_display_(self) -> None:
+        """Both views, after a stand-in that replaces a dead widget (a reopened notebook)
+        with a one-line note instead of the front end's "model not found" error."""
+        display_with_stand_in(self._repr_mimebundle_(), RERUN_NOTE)
 
 
 def _check_steps(steps: int) -> None:

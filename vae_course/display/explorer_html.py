@@ -64,6 +64,8 @@ def explorer_html(explorer: Any, uid: str) -> str:
     s = explorer.scale
     refs = _references(explorer)
     config: dict[str, Any] = {"id": uid, "names": names, "scale": s}
+    # Shown where the script cannot run (an untrusted notebook); the script replaces it.
+    waiting = "Run this cell to explore: this view needs its script, which has not run."
     if explorer.in_page is not None:
         side = explorer.in_page["decoder"]["side"]
         config.update(explorer.in_page)
@@ -125,6 +127,6 @@ def explorer_html(explorer: Any, uid: str) -> str:
         f"{sliders}</div>"
         f'<output id="{uid}-readout" class="vae-explorer-readout" aria-live="polite">'
         f"{e(_readout(names, start))}</output>"
-        f'<p class="vae-explorer-note">{e(note)}</p>'
-        f"{scripts}{script('explorer.js', config)}</div>"
+        f'<p class="vae-explorer-note" id="{uid}-note">{e(waiting)}</p>'
+        f"{scripts}{script('explorer.js', {**config, 'note': note})}</div>"
     )

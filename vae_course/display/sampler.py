@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from .bundle import dual_view_bundle
+from .bundle import RERUN_NOTE, display_with_stand_in, dual_view_bundle
 from .decoder import can_export, export_decoder, prior_noise
 from .explorer_html import asset, script
 from .images import data_uri, png_bytes, sprite
@@ -161,8 +161,8 @@ class PriorSampler:
                 f'value="{self.temperature}"></div>'
                 f'<output id="{uid}-readout" class="vae-sampler-readout" aria-live="polite">'
                 f"{e(self.readout())}</output>"
-                '<p class="vae-sampler-note">This page decodes with the trained decoder itself: '
-                "press Sample (or Enter on the button) for new digits; the slider scales z.</p>"
+                f'<p class="vae-sampler-note" id="{uid}-note">Run this cell to sample: this view '
+                "needs its script, which has not run.</p>"
                 f"{script('decoder.js')}{script('sampler.js', config)}"
             )
         else:
@@ -186,3 +186,8 @@ class PriorSampler:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return dual_view_bundle(repr(self), self.to_html(), self.widget, include, exclude)
+
+    def _ipython_display_(self) -> None:
+        """Both views, after a stand-in that replaces a dead widget (a reopened notebook)
+        with a one-line note instead of the front end's "model not found" error."""
+        display_with_stand_in(self._repr_mimebundle_(), RERUN_NOTE)

@@ -7,19 +7,21 @@ live frontends pick the widget view, the book's html builder is told to rank tex
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..display.bundle import WIDGET_VIEW, dual_view_bundle, widget_mimebundle  # noqa: F401 (re-exported)
+from ..display.bundle import (
+    display_with_stand_in,
+    dual_view_bundle,
+)  # noqa: F401 (re-exported)
 from .bank import select_questions
 from .checking import Outcome, check
 from .live import LiveQuiz
 from .render import score_text
 from .responses import Responses, offer_download, responses_document, write_json_atomic
 from .schema import Question
-from .static import OFFLINE_NOTE, fallback_html, render_static
+from .static import OFFLINE_NOTE, render_static
 
 # Quizzes shown in this kernel are remembered on the IPython shell object (one per kernel), not
 # in a module global, so save_responses() can find them.
@@ -96,12 +98,8 @@ class Quiz:
         not found"; the stand-in shows the static quiz there instead. Colab renders each output
         in its own frame, where the stand-in can do nothing: there only the quiz is shown.
         """
-        from IPython.display import display
-
         bundle = self._repr_mimebundle_()
-        if WIDGET_VIEW in bundle and "google.colab" not in sys.modules:
-            display({"text/html": fallback_html(bundle["text/html"])}, raw=True)
-        display(bundle, raw=True)
+        display_with_stand_in(bundle, bundle.get("text/html", ""))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # text/html stays beside the widget view: front ends without the widget's model

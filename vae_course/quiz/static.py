@@ -31,13 +31,13 @@ import json
 import secrets
 from importlib import resources
 
+from ..display.bundle import FALLBACK_CLASS, fallback_html  # noqa: F401 (re-exported)
 from .checking import numeric_bounds
 from .render import markdown_to_html, points_label, score_text
 from .schema import Question, normalize_answer
 from .shuffle import display_choices, display_words
 
 OFFLINE_NOTE = "Run this cell to take the quiz (this view cannot check answers)."
-FALLBACK_CLASS = "vaeq-fallback"
 
 
 def _asset(name: str) -> str:
@@ -171,20 +171,4 @@ def render_static(
         f'<p class="vaeq-score" id="{uid}-score" aria-live="polite">{score_text(0, total)}</p>'
         f"<script>{_asset('quiz.js')}\nwindow.vaeCourseQuiz.init({json.dumps(uid)});</script>"
         "</section>"
-    )
-
-
-def fallback_html(quiz_html: str) -> str:
-    """A small output that stands in for a dead widget: see static/fallback.js.
-
-    It carries the static quiz (base64 in an attribute, so an untrusted notebook's sanitizer,
-    which drops the script, shows nothing of it) and the script that swaps it in when the next
-    output, the live quiz's, shows a widget error instead of a widget.
-    """
-    holder = f"vaeq-fb-{secrets.token_hex(6)}"
-    encoded = base64.b64encode(quiz_html.encode("utf-8")).decode("ascii")
-    return (
-        f'<div class="{FALLBACK_CLASS}" id="{holder}" data-quiz="{encoded}"></div>'
-        f"<script>{_asset('fallback.js')}\nwindow.vaeCourseQuizFallback({json.dumps(holder)});"
-        "</script>"
     )

@@ -55,4 +55,5 @@
   }
   inputs.forEach(function (input) { input.addEventListener("input", draw); });
   draw();
+  document.getElementById(cfg.id + "-note").textContent = cfg.note;
 })();

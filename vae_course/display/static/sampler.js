@@ -36,4 +36,6 @@
   button.addEventListener("click", function () { seed += 1; render(); });
   slider.addEventListener("input", render);
   render();
+  document.getElementById(cfg.id + "-note").textContent = "This page decodes with the trained " +
+    "decoder itself: press Sample (or Enter on the button) for new digits; the slider scales z.";
 })();

@@ -1,4 +1,5 @@
-/* vae-course quiz fallback (MIT). A reopened notebook keeps the live quiz's output, but its
+/* vae-course widget stand-in (MIT), for quizzes and figures. A reopened notebook keeps a live
+   widget's output, but its
    widget model died with the kernel: JupyterLab then shows "Error displaying widget: model not
    found" (classic Notebook: "A Jupyter widget could not be displayed ...") and never falls back
    to the output's text/html. This script sits in the output just before the quiz's. Where it
@@ -65,7 +66,7 @@
       }
       if (!shown && (FAILED.test(next.textContent || "") || elapsed > 10000)) {
         next.style.display = "none";
-        insert(holder, decode(holder.getAttribute("data-quiz")));
+        insert(holder, decode(holder.getAttribute("data-view")));
         shown = true;
       }
     }, 250);
