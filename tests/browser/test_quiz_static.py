@@ -232,8 +232,10 @@ def test_two_renderings_share_no_dom_id():
 
 def test_answers_and_ids_are_not_readable_in_the_page_source():
     html = make_quiz().to_html()
+    # The obfuscated payloads are random base64: a short id may turn up inside one by chance.
+    readable = re.sub(r"[A-Za-z0-9+/]{24,}={0,2}", "", html)
     for secret in SECRETS:
-        assert secret.lower() not in html.lower(), secret
+        assert secret.lower() not in readable.lower(), secret
     markup = re.sub(r"<(script|style)>.*?</\1>", "", html, flags=re.DOTALL)
     assert "correct" not in markup.lower()  # no flag, class or attribute marks a right choice
 

@@ -298,7 +298,7 @@ def test_a_cell_shows_the_dead_widget_stand_in_then_the_quiz(sample, monkeypatch
     assert bundle[WIDGET_VIEW]["model_id"] == sample.widget.model_id
     assert set(stand_in) == {"text/html"}
     html = stand_in["text/html"]
-    carried = base64.b64decode(re.search(r'data-quiz="([^"]+)"', html).group(1)).decode()
+    carried = base64.b64decode(re.search(r'data-view="([^"]+)"', html).group(1)).decode()
     assert carried == bundle["text/html"]  # the static quiz, shown only if the widget is dead
     assert "vaeCourseQuizFallback" in html and OFFLINE_NOTE not in html
 

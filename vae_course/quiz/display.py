@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..display.bundle import (
-    display_with_stand_in,
-    dual_view_bundle,
-)  # noqa: F401 (re-exported)
+from ..display.bundle import WIDGET_VIEW as WIDGET_VIEW  # re-exported for quiz users
+from ..display.bundle import display_with_stand_in, dual_view_bundle
+from ..display.bundle import widget_mimebundle as widget_mimebundle  # re-exported
 from .bank import select_questions
 from .checking import Outcome, check
 from .live import LiveQuiz
