@@ -62,12 +62,18 @@ def pytest_collection_modifyitems(config, items):
 def installed_wheel(tmp_path_factory) -> Path:
     """A folder holding vae_course installed from a freshly built wheel."""
     work = tmp_path_factory.mktemp("wheel")
-    dist, site = work / "dist", work / "site"
-    pip = [sys.executable, "-m", "pip"]
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)],
-        check=True,
+    dist, site, source = work / "dist", work / "site", work / "source"
+    # Built from a copy of the package's files: two test workers may build at once, and an
+    # in-tree build shares build/ and *.egg-info between them.
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "LICENSE-CONTENT"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "vae_course", source / "vae_course", ignore=shutil.ignore_patterns("__pycache__")
     )
+    pip = [sys.executable, "-m", "pip"]
+    build = ["wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist)]
+    subprocess.run([*pip, *build, str(source)], check=True)
     wheels = list(dist.glob("vae_course-*.whl"))
     assert len(wheels) == 1, f"expected one wheel in {dist}, found {wheels}"
     subprocess.run(

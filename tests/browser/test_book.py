@@ -269,3 +269,21 @@ def test_the_book_generates_in_the_page(site, page_name):
         assert len(pictures) == 4
     assert problems.console_errors == [] and problems.blocked == []
     page.context.close()
+
+
+@pytest.mark.parametrize("stem", [s for s in CHAPTER_STEMS if s != "00_how_to_use"])
+def test_exercises_are_numbered_by_chapter(site, stem):
+    """Exercise N.1, N.2, ... in chapter N (not one count across the whole book)."""
+    base_url, browser = site
+    page, _ = open_page(browser, f"{base_url}book/{stem}.html")
+    titles = page.evaluate(
+        "() => [...document.querySelectorAll('.exercise .admonition-title')]"
+        ".map(el => el.textContent.trim())"
+    )
+    chapter = int(stem[:2])
+    numbers = [re.match(r"Exercise (\d+)\.(\d+)", t) for t in titles]
+    assert titles and all(numbers), titles
+    assert [(int(m[1]), int(m[2])) for m in numbers] == [
+        (chapter, k) for k in range(1, len(titles) + 1)
+    ]
+    page.context.close()
