@@ -23,31 +23,10 @@ from pathlib import Path
 
 import yaml
 
+from vae_course import colab
+
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "colab-setup"
-
-SETUP_TEMPLATE = """\
-#@title Setup: installs the course package on Colab (does nothing elsewhere)
-import importlib.metadata
-import importlib.util
-import subprocess
-import sys
-import tempfile
-
-REQUIREMENT = "{requirement}"
-if importlib.util.find_spec("vae_course") is None:
-    try:
-        import google.colab  # noqa: F401  (present only on Colab)
-    except ImportError:
-        message = f"vae_course is missing: pip install '{{REQUIREMENT}}'"
-        raise ModuleNotFoundError(message) from None
-    # Colab's torch, torchvision, numpy and matplotlib stay exactly as they are.
-    keep = ("torch", "torchvision", "numpy", "matplotlib")
-    pins = [f"{{n}}=={{importlib.metadata.version(n)}}" for n in keep]
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write("\\n".join(pins) + "\\n")
-    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", f.name]
-    subprocess.check_call([*pip, REQUIREMENT])"""
 
 
 def repository() -> tuple[str, str]:
@@ -63,7 +42,7 @@ def requirement() -> str:
 
 
 def setup_source() -> str:
-    return SETUP_TEMPLATE.format(requirement=requirement())
+    return colab.setup_source(requirement())
 
 
 def setup_cell() -> dict:

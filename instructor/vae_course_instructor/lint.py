@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vae_course.quiz.cues import located
 from vae_course.quiz.schema import BankFile, Question
 
 from .calculated import Calculated
@@ -48,12 +49,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.question_id:
-            where.append(f"question {self.question_id!r}")
-        if self.field:
-            where.append(f"field {self.field!r}")
-        return f"{self.level}: {': '.join(where)}: {self.message}"
+        return located(self.level, self.file, self.question_id, self.field, self.message)
 
 
 def moodle_fraction(percent: float) -> float | None:

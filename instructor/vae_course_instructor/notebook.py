@@ -12,30 +12,8 @@ import hashlib
 import json
 from typing import Any
 
+from vae_course import colab
 from vae_course.quiz.handout import version_document
-
-SETUP = """\
-#@title Setup: installs the course package on Colab (does nothing elsewhere)
-import importlib.metadata
-import importlib.util
-import subprocess
-import sys
-import tempfile
-
-REQUIREMENT = {requirement!r}
-if importlib.util.find_spec("vae_course") is None:
-    try:
-        import google.colab  # noqa: F401  (present only on Colab)
-    except ImportError:
-        message = f"vae_course is missing: pip install '{{REQUIREMENT}}'"
-        raise ModuleNotFoundError(message) from None
-    # Colab's torch, torchvision, numpy and matplotlib stay exactly as they are.
-    keep = ("torch", "torchvision", "numpy", "matplotlib")
-    pins = [f"{{n}}=={{importlib.metadata.version(n)}}" for n in keep]
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write("\\n".join(pins) + "\\n")
-    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", f.name]
-    subprocess.check_call([*pip, REQUIREMENT])"""
 
 QUIZ = '''\
 from vae_course.quiz.handout_widget import AssignmentQuiz
@@ -92,7 +70,7 @@ def student_notebook(
         _cell("markdown", intro, f"{assignment}/{student_id}/intro"),
         _cell(
             "code",
-            SETUP.format(requirement=requirement),
+            colab.setup_source(requirement),
             f"{assignment}/{student_id}/setup",
             {"cellView": "form"},  # Colab shows the setup cell as one titled line
         ),

@@ -19,6 +19,7 @@ PACKAGE = ROOT / "vae_course"
 LAYERS = {
     "runtime": 0,
     "distributions": 0,
+    "colab": 0,
     "data": 1,
     "models": 1,
     "losses": 2,

@@ -47,12 +47,17 @@ class Cue:
     level: str = "warning"
 
     def __str__(self) -> str:
-        where = [self.file]
-        if self.question_id:
-            where.append(f"question {self.question_id!r}")
-        if self.field:
-            where.append(f"field {self.field!r}")
-        return f"{self.level}: {': '.join(where)}: {self.message}"
+        return located(self.level, self.file, self.question_id, self.field, self.message)
+
+
+def located(level: str, file: str, question_id: str | None, field: str | None, message: str) -> str:
+    """'warning: file: question 'id': field 'f': message', the one format of bank problems."""
+    where = [file]
+    if question_id:
+        where.append(f"question {question_id!r}")
+    if field:
+        where.append(f"field {field!r}")
+    return f"{level}: {': '.join(where)}: {message}"
 
 
 def visible_length(text: str) -> int:
