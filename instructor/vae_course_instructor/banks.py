@@ -5,8 +5,9 @@ The course's own self-check bank is read by :func:`vae_course.quiz.read_bank`. E
 :func:`read_file`, which adds what a hostile or broken file needs:
 
 - at most :data:`MAX_BYTES` bytes, UTF-8 (a BOM is tolerated);
-- YAML aliases (``*name``) are refused, so no "billion laughs" expansion, and nesting is
-  limited to :data:`MAX_DEPTH` levels, so no recursion error; repeated keys are refused;
+- the YAML is read by :func:`vae_course.quiz.bank.load_yaml`: aliases (``*name``) refused, so
+  no "billion laughs" expansion, nesting limited to :data:`MAX_DEPTH` levels, so no recursion
+  error, repeated keys refused;
 - questions of ``type: calculated`` (:mod:`.calculated`) besides the course's four types;
 - every question is checked on its own, so one run reports an error for each bad question
   (:class:`BankErrors`), not only the first one of the file.
@@ -19,8 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from vae_course.quiz.bank import MAX_DEPTH, load_yaml  # noqa: F401 (MAX_DEPTH: see above)
 from vae_course.quiz.schema import BankError, BankFile, Question
 from vae_course.quiz.validate import parse_bank
 
@@ -28,7 +28,6 @@ from .calculated import TYPE as CALCULATED
 from .calculated import parse_calculated
 
 MAX_BYTES = 1 << 20
-MAX_DEPTH = 20
 ASSESSMENT_DIR = Path(__file__).resolve().parent / "assessment"
 
 
@@ -41,56 +40,6 @@ class BankErrors(BankError):
         super().__init__(
             first.reason, file=first.file, question_id=first.question_id, field=first.field
         )
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without aliases, with a nesting limit and without repeated keys."""
-
-    _depth = 0
-
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.events.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a bank file", mark
-            )
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", mark
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, str | int | float | bool) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {str(key)[:40]!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def load_yaml(text: str, name: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass  # noqa: S506
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = str(getattr(exc, "problem", None) or "not valid YAML")[:200]
-        raise BankError(f"YAML error{at}: {problem}", file=name) from None
-    except RecursionError:
-        raise BankError("YAML error: nested too deeply", file=name) from None
 
 
 def read_file(path: str | Path) -> BankFile:

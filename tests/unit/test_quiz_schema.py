@@ -405,3 +405,14 @@ def test_content_hash_changes_with_an_edit_but_not_with_choice_order(tmp_path):
     assert base.content_hash() == reordered.content_hash()
     assert base.content_hash() != edited.content_hash()
     assert base.content_hash().startswith("sha256:")
+
+
+def test_bank_files_refuse_aliases_and_deep_nesting(tmp_path):
+    laughs = tmp_path / "99_laughs.yaml"
+    laughs.write_text("chapter: 99_laughs\na: &a [x, x]\nb: [*a, *a]\n", encoding="utf-8")
+    with pytest.raises(BankError, match=r"aliases \(\*name\) are not allowed"):
+        quiz.read_bank_file(laughs)
+    deep = tmp_path / "99_deep.yaml"
+    deep.write_text("chapter: 99_deep\nx: " + "[" * 50 + "]" * 50 + "\n", encoding="utf-8")
+    with pytest.raises(BankError, match="nested more than 20 levels deep"):
+        quiz.read_bank_file(deep)

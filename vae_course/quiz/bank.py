@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -13,25 +14,62 @@ from .validate import parse_bank
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a repeated key (plain YAML keeps the last one silently)."""
+MAX_DEPTH = 20  # nesting levels a bank file may use
 
 
-def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+class _BankLoader(yaml.SafeLoader):
+    """SafeLoader without aliases (no "billion laughs" expansion), with a nesting limit (no
+    recursion error) and without repeated keys (plain YAML keeps the last one silently)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.events.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a bank file", mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _mapping_without_repeats(loader: _BankLoader, node: yaml.MappingNode) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         if isinstance(key, str | int | float | bool) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"duplicate key {str(key)[:40]!r}", key_node.start_mark
             )
         seen.add(key)
     return loader.construct_mapping(node)
 
 
-_StrictLoader.add_constructor(
+_BankLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats
 )
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """The YAML of a bank file, read without trusting it; BankError naming ``name`` and the
+    line and column of the first problem (messages bounded in length)."""
+    try:
+        return yaml.load(text, Loader=_BankLoader)  # a SafeLoader subclass  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = str(getattr(exc, "problem", None) or "not valid YAML")[:200]
+        raise BankError(f"YAML syntax error{at}: {problem}", file=name) from None
+    except RecursionError:
+        raise BankError("YAML syntax error: nested too deeply", file=name) from None
 
 
 def bank_dir() -> Path:
@@ -62,14 +100,7 @@ def read_bank_file(path: str | Path) -> BankFile:
         raise BankError(
             "the file is empty (expected a mapping with chapter, title, questions)", file=name
         )
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BankError(f"YAML syntax error{at}: {problem}", file=name) from None
-    return parse_bank(data, name, chapter=path.stem)
+    return parse_bank(load_yaml(text, name), name, chapter=path.stem)
 
 
 def load_file(path: str | Path) -> list[Question]:
