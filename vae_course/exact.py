@@ -167,27 +167,24 @@ class ToyModel:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The Gaussian q(z | x) with the highest ELBO for each x, found separately per x.
 
-        Gradient ascent (Adam) from the ``n_starts`` highest local maxima of the exact posterior
-        and, when given, from ``init = (mean, log_std)``; the best end point wins, so the result
-        is never worse than ``init``. Returns (mean (N,), log_std (N,)).
+        The ELBO over (mean, log_std) can have several local maxima (one Gaussian on a mode, or
+        one wide Gaussian across two modes), so gradient ascent (Adam) runs from several starts:
+        the ``n_starts`` highest local maxima of the exact posterior (width 0.1), the
+        posterior's own mean and standard deviation, the best point of a coarse grid of
+        (mean, log_std) around them, and, when given, ``init = (mean, log_std)``. Every start
+        is also a candidate, and the highest ELBO wins, so the result is never worse than
+        ``init``. Returns (mean (N,), log_std (N,)).
         """
         x = _as_x(x)
-        coarse = self.z[::8]
-        log_post = self.log_joint(x, coarse)  # (N, K'): same maxima as the posterior
-        peak = torch.ones_like(log_post, dtype=torch.bool)
-        peak[:, 1:] &= log_post[:, 1:] >= log_post[:, :-1]
-        peak[:, :-1] &= log_post[:, :-1] >= log_post[:, 1:]
-        ranked = torch.where(peak, log_post, -math.inf).topk(n_starts, dim=-1).indices
-        means = coarse[ranked]  # (N, S); a missing peak repeats the best one below
-        means = torch.where(peak.gather(1, ranked), means, means[:, :1])
-        log_stds = torch.full_like(means, math.log(0.1))
+        means, log_stds = self._starts(x, n_starts)  # (N, S) each
         if init is not None:
             m0, s0 = _as_params(x, *init)
             means = torch.cat([means, m0.unsqueeze(-1)], 1)
             log_stds = torch.cat([log_stds, s0.unsqueeze(-1)], 1)
         n, s = means.shape
         x_rep = x.repeat_interleave(s, 0)
-        params = torch.stack([means.flatten(), log_stds.flatten()]).detach().requires_grad_(True)
+        start = torch.stack([means.flatten(), log_stds.flatten()])
+        params = start.clone().requires_grad_(True)
         optimizer = torch.optim.Adam([params], lr=lr)
         with torch.enable_grad():
             for _ in range(steps):
@@ -195,12 +192,56 @@ class ToyModel:
                 (-self.elbo_gaussian(x_rep, params[0], params[1]).sum()).backward()
                 optimizer.step()
         params = params.detach()
-        if init is not None:  # Adam can overshoot: keep the starting point if it was better
-            start = torch.stack([means.flatten(), log_stds.flatten()])
-            keep = self.elbo_gaussian(x_rep, *start) > self.elbo_gaussian(x_rep, *params)
-            params = torch.where(keep, start, params)
+        # Adam can overshoot: keep a starting point where it was better than its end point
+        keep = self.elbo_gaussian(x_rep, *start) > self.elbo_gaussian(x_rep, *params)
+        params = torch.where(keep, start, params)
         values = self.elbo_gaussian(x_rep, params[0], params[1]).view(n, s)
         best = values.argmax(-1, keepdim=True)
-        return params[0].view(n, s).gather(1, best)[:, 0], params[1].view(n, s).gather(1, best)[
-            :, 0
-        ]
+        mean = params[0].view(n, s).gather(1, best)[:, 0]
+        return mean, params[1].view(n, s).gather(1, best)[:, 0]
+
+    def _starts(self, x: torch.Tensor, n_starts: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Starting points of ``best_gaussian``: (means (N, S), log_stds (N, S))."""
+        coarse = self.z[::8]
+        log_post = self.log_joint(x, coarse)  # (N, K'): same shape as the posterior
+        peak = torch.ones_like(log_post, dtype=torch.bool)
+        peak[:, 1:] &= log_post[:, 1:] >= log_post[:, :-1]
+        peak[:, :-1] &= log_post[:, :-1] >= log_post[:, 1:]
+        ranked = torch.where(peak, log_post, -math.inf).topk(n_starts, dim=-1).indices
+        modes = coarse[ranked]  # (N, n_starts); a missing peak repeats the best one below
+        modes = torch.where(peak.gather(1, ranked), modes, modes[:, :1])
+        # the posterior's mean and standard deviation (the coarse grid is uniform)
+        post = torch.softmax(log_post, -1)
+        mean = (post * coarse).sum(-1)  # (N,)
+        std = (post * (coarse - mean.unsqueeze(-1)) ** 2).sum(-1).sqrt().clamp(min=1e-3)
+        # a coarse grid: means within 2 posterior sds, widths from sd / 50 to sd
+        offsets, shrink = torch.meshgrid(
+            torch.linspace(-2, 2, 17, dtype=DTYPE),
+            torch.linspace(math.log(0.02), 0, 9, dtype=DTYPE),
+            indexing="ij",
+        )
+        grid_means = mean.unsqueeze(-1) + std.unsqueeze(-1) * offsets.flatten()  # (N, G')
+        grid_log_stds = std.log().unsqueeze(-1) + shrink.flatten()
+        values = torch.cat(
+            [
+                self.elbo_gaussian(
+                    xs.repeat_interleave(grid_means.shape[1], 0), gm.flatten(), gs.flatten()
+                ).view(len(xs), -1)
+                for xs, gm, gs in zip(
+                    x.split(256), grid_means.split(256), grid_log_stds.split(256), strict=True
+                )
+            ]
+        )
+        best = values.argmax(-1, keepdim=True)
+        means = torch.cat(
+            [modes, mean.unsqueeze(-1), grid_means.gather(1, best)], 1
+        )  # (N, n_starts + 2)
+        log_stds = torch.cat(
+            [
+                torch.full_like(modes, math.log(0.1)),
+                std.log().unsqueeze(-1),
+                grid_log_stds.gather(1, best),
+            ],
+            1,
+        )
+        return means, log_stds

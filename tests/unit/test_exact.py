@@ -141,8 +141,12 @@ def test_best_gaussian_recovers_a_gaussian_posterior():
     assert torch.all(gap.abs() < 1e-7)
 
 
-def test_best_gaussian_beats_a_brute_force_search_and_its_start():
-    model = ToyModel()
+@pytest.mark.parametrize("noise_std", [0.15, 0.5, 0.8])
+def test_best_gaussian_beats_a_brute_force_search_and_its_start(noise_std):
+    """At s = 0.5 the best Gaussian at the crossing is one wide Gaussian across both modes,
+    while a Gaussian on one mode is only a local maximum of the ELBO: starting only from the
+    posterior's modes misses it, the multi-start search must not."""
+    model = ToyModel(noise_std)
     x = torch.tensor([[0.0, 0.0], [-0.5, 0.0], [0.3, 0.2]], dtype=DTYPE)
     start = (torch.tensor([0.5, 0.0, 2.0], dtype=DTYPE), torch.full((3,), -1.0, dtype=DTYPE))
     mean, log_std = model.best_gaussian(x, init=start)
