@@ -183,22 +183,36 @@ class ToyModel:
             log_stds = torch.cat([log_stds, s0.unsqueeze(-1)], 1)
         n, s = means.shape
         x_rep = x.repeat_interleave(s, 0)
-        start = torch.stack([means.flatten(), log_stds.flatten()])
+        params = torch.stack(
+            self.ascend(x_rep, means.flatten(), log_stds.flatten(), steps=steps, lr=lr)
+        )
+        values = self.elbo_gaussian(x_rep, params[0], params[1]).view(n, s)
+        best = values.argmax(-1, keepdim=True)
+        mean = params[0].view(n, s).gather(1, best)[:, 0]
+        return mean, params[1].view(n, s).gather(1, best)[:, 0]
+
+    def ascend(
+        self, x, mean, log_std, *, steps: int = 600, lr: float = 0.03
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gradient ascent (Adam) on the ELBO of N(mean, exp(log_std)^2), one start per x.
+
+        Returns the end points (mean (N,), log_std (N,)): a local maximum near each start, not
+        necessarily the best Gaussian. Adam can overshoot, so a start that has a higher ELBO
+        than its end point is returned unchanged.
+        """
+        x = _as_x(x)
+        start = torch.stack(_as_params(x, mean, log_std))  # (2, N)
         params = start.clone().requires_grad_(True)
         optimizer = torch.optim.Adam([params], lr=lr)
         with torch.enable_grad():
             for _ in range(steps):
                 optimizer.zero_grad()
-                (-self.elbo_gaussian(x_rep, params[0], params[1]).sum()).backward()
+                (-self.elbo_gaussian(x, params[0], params[1]).sum()).backward()
                 optimizer.step()
         params = params.detach()
-        # Adam can overshoot: keep a starting point where it was better than its end point
-        keep = self.elbo_gaussian(x_rep, *start) > self.elbo_gaussian(x_rep, *params)
+        keep = self.elbo_gaussian(x, *start) > self.elbo_gaussian(x, *params)
         params = torch.where(keep, start, params)
-        values = self.elbo_gaussian(x_rep, params[0], params[1]).view(n, s)
-        best = values.argmax(-1, keepdim=True)
-        mean = params[0].view(n, s).gather(1, best)[:, 0]
-        return mean, params[1].view(n, s).gather(1, best)[:, 0]
+        return params[0], params[1]
 
     def _starts(self, x: torch.Tensor, n_starts: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Starting points of ``best_gaussian``: (means (N, S), log_stds (N, S))."""

@@ -186,3 +186,19 @@ def test_samples_have_the_moments_of_the_model():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call(ToyModel(n_grid=101))
+
+
+def test_ascend_finds_a_local_maximum_that_best_gaussian_beats():
+    """At s = 0.5 and the crossing, ascent from one mode stops on a local maximum of the ELBO
+    (a gradient of zero there) whose ELBO is below that of the best Gaussian, centred at 0."""
+    model = ToyModel(0.5)
+    x = torch.zeros(1, 2, dtype=DTYPE)
+    start = (torch.tensor([-1.0], dtype=DTYPE), torch.tensor([math.log(0.1)], dtype=DTYPE))
+    local = model.ascend(x, *start)
+    params = torch.stack(local).requires_grad_(True)
+    gradient = torch.autograd.grad(model.elbo_gaussian(x, params[0], params[1]).sum(), params)[0]
+    assert gradient.abs().max() < 1e-6 and local[0].item() < -0.5
+    best = model.best_gaussian(x)
+    assert best[0].abs().item() < 1e-6
+    assert model.elbo_gaussian(x, *best) > model.elbo_gaussian(x, *local) + 0.05
+    assert model.elbo_gaussian(x, *local) > model.elbo_gaussian(x, *start)
