@@ -92,7 +92,7 @@ def _problems_of(exc: BankError, fallback: str):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from vae_course.quiz.bank import bank_dir
-    from vae_course.quiz.cues import surface_cues
+    from vae_course.quiz.cues import checker_problems, surface_cues
 
     from .banks import read_assessment, read_file
     from .calculated import Calculated
@@ -137,6 +137,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 problems.extend(_problems_of(exc, str(file)))
     problems.extend(lint(files))
     problems.extend(surface_cues(files))
+    problems.extend(checker_problems(files))
     for problem in problems:
         print(clean(str(problem), 400), file=sys.stderr if problem.level == "error" else sys.stdout)
     n_errors = sum(p.level == "error" for p in problems)

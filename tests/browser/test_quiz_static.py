@@ -14,7 +14,7 @@ import pytest
 
 from vae_course import quiz
 from vae_course.quiz import load_bank, read_bank, static
-from vae_course.quiz.checking import MULTIPLE_WRONG
+from vae_course.quiz.checking import MULTIPLE_WRONG, IncompleteAnswer, parse_number
 from vae_course.quiz.schema import normalize_answer
 from vae_course.quiz.shuffle import display_choices, display_words
 from vae_course.quiz.validate import parse_bank
@@ -140,6 +140,42 @@ MATHJAX_HEAD = (
 )
 # Each chapter's quiz, as the book shows it.
 COURSE = [(f.chapter, f.title, list(f.questions)) for f in read_bank()]
+# Its typed questions (numeric, or a typed blank), each with its table of answers.
+TYPED = [
+    q for _, _, qs in COURSE for q in qs if q.type == "numeric" or any(b.typed for b in q.blanks)
+]
+# Strings on which a careless port of normalize_answer would differ from Python's.
+TRICKY = [
+    "\\mathcal{N}(0, I)",
+    "\\left( x \\right)",
+    "\\leftarrow",
+    "x^{2} x_{ab c}",
+    "\u0661\u0662",
+    "\u03a3 \u039f\u03a3",
+    "\u0130stanbul",
+    "x\u00b2 \u00bd",
+    "d^0.55",
+    "(d)^.5",
+    "e^{-1/2}",
+    "\\Sigma \\varphi \\phi \\vartheta",
+    "\u201cquoted.\u201d",
+    "\\( q_\\phi(z|x) \\)",
+    "An undercomplete autoencoder",
+    "the",
+    "a b",
+    "...",
+    "SQRT(D) sqrt d Sqrt{d}",
+    "1E+2",
+    "\u2248 0",
+    "~ 0.50",
+    "\\approx0",
+    "q\u0307 \u00e9 e\u0301",
+    "_x_ y_ _",
+    "ǅ ǆ Ǆ",
+    "\U0001f600" * 300,  # 300 code points (600 UTF-16 units): still normalized
+    "The \U0001f600." * 43,  # 301 code points: compared as typed
+    "X  " * 150,
+]
 
 
 @pytest.fixture(scope="module")
@@ -318,8 +354,57 @@ def test_js_normalization_matches_python(page):
         "0.10",
         "3.14159",
     ]
+    samples += TRICKY + [a for q in TYPED for b in q.blanks for a in b.answers]
+    samples += [t for q in TYPED for t in (*q.checks.accept, *q.checks.reject)]
     got = page.evaluate("(xs) => xs.map((x) => window.vaeCourseQuiz.normalize(x))", samples)
     assert got == [normalize_answer(s) for s in samples]
+
+
+def test_js_reads_numbers_as_python_does(page):
+    samples = [
+        t for q in TYPED if q.type == "numeric" for t in (*q.checks.accept, *q.checks.reject)
+    ]
+    samples += ["1_000", "nan", "inf", "0x10", "1,5", "\u0661", " 2 ", "+.5", "5.", "-0", "1e-3"]
+    got = page.evaluate("(xs) => xs.map((x) => window.vaeCourseQuiz.parseNumber(x))", samples)
+    want = []
+    for s in samples:
+        try:
+            want.append(parse_number(s))
+        except IncompleteAnswer:
+            want.append(None)
+    assert got == want
+
+
+@pytest.mark.parametrize("chapter", sorted({q.chapter for q in TYPED}))
+def test_every_row_of_the_answer_tables_gets_the_same_verdict_in_the_page(site, chapter):
+    """The checker tables of the bank (tests/unit/test_quiz_answers.py runs them in Python),
+    typed into the book's page one row at a time."""
+    base_url, browser = site
+    page, problems = open_page(browser, base_url + f"{chapter}.html")
+    questions = next(qs for c, _, qs in COURSE if c == chapter)
+    for number, q in enumerate(questions, start=1):
+        if q not in TYPED:
+            continue
+        block = question(page, number)
+        typed_index = next(i for i, b in enumerate(q.blanks) if b.typed) if q.blanks else 0
+        for want, rows in ((True, q.checks.accept), (False, q.checks.reject)):
+            for row in rows:
+                if q.type == "numeric":
+                    block.locator("input").fill(row)
+                else:
+                    for i, b in enumerate(q.blanks):
+                        field = block.locator(f".vaeq-blank >> nth={i}")
+                        if i == typed_index:
+                            field.fill(row)
+                        elif b.word_bank is not None:
+                            field.select_option(b.answers[0])
+                        else:
+                            field.fill(b.answers[0])
+                block.get_by_role("button").click()
+                shown = feedback(page, number)
+                assert shown.startswith("\u2714 Correct.") is want, (q.id, row, shown)
+    assert problems.console_errors == [] and problems.blocked == []
+    page.context.close()
 
 
 def test_single_choice_by_mouse(page):
@@ -415,7 +500,10 @@ def test_fill_blanks_by_mouse_with_a_notation_variant(page):
     page.keyboard.type("quartz")
     f.get_by_role("button").click()
     assert "Not quite: blank 1 is right; blank 2 is not." in feedback(page, 3)
-    f.get_by_label("Blank 2").fill("$n(0,I)$")  # listed as N(0, I)
+    f.get_by_label("Blank 2").fill("$n(0,i)$")  # listed as N(0, I): case matters in symbols
+    f.get_by_role("button").click()
+    assert "Not quite: blank 1 is right; blank 2 is not." in feedback(page, 3)
+    f.get_by_label("Blank 2").fill("the $\\mathcal{N}(0,\\, I)$.")  # listed as N(0, I)
     f.get_by_role("button").click()
     assert feedback(page, 3).startswith("\u2714 Correct.")
     assert score(page) == f"Score: 1 / {TOTAL} points"
@@ -525,8 +613,8 @@ def _fill(block, q, right: bool) -> None:
                 word = next(w for w in words if b.accepts(w) == right)
                 field.select_option(word)
             else:
-                # the last listed variant, as a learner might type it
-                field.fill(f"  {b.answers[-1].upper()} " if right else "zzz not this")
+                # the last form the question's table accepts, as a learner might type it
+                field.fill(f"  {q.checks.accept[-1]} " if right else "zzz not this")
     else:
         lo, hi = q.tolerance.bounds(q.answer)
         block.locator("input").fill(repr(q.answer if right else hi + 1 + abs(hi)))

@@ -13,6 +13,7 @@ Answer forms (also what the responses file records):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,11 @@ from .schema import Question
 
 # Floating-point slack so that e.g. 0.1 + 0.2 counts as 0.3 at zero tolerance.
 _SLACK = 1e-9
+# What a typed number may look like (static/quiz.js accepts exactly the same).
+_TYPED_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+# The hints show no number: one shown beside a numeric question could be its key.
+NOT_A_NUMBER = "Enter a number in digits (a sign, a decimal point and an exponent are allowed)."
+NOT_FINITE = "Enter a finite number in digits."
 
 
 # Said when a multiple-answer selection is wrong, before the feedback of the chosen choices
@@ -58,17 +64,16 @@ def numeric_bounds(question: Question) -> tuple[float, float]:
 def parse_number(value: Any) -> float:
     """A number from a float or from text like ' -2.5 ', '1e-3', '−0.5' (Unicode minus)."""
     if isinstance(value, bool):
-        raise IncompleteAnswer("Enter a number, for example 0.25.")
+        raise IncompleteAnswer(NOT_A_NUMBER)
     if isinstance(value, int | float):
         number = float(value)
     else:
         text = str(value).strip().replace("\u2212", "-").replace(" ", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise IncompleteAnswer("Enter a number, for example 0.25.") from None
+        if not _TYPED_NUMBER.match(text):
+            raise IncompleteAnswer(NOT_A_NUMBER)
+        number = float(text)
     if not math.isfinite(number):
-        raise IncompleteAnswer("Enter a finite number, for example 0.25.")
+        raise IncompleteAnswer(NOT_FINITE)
     return number
 
 
@@ -152,3 +157,109 @@ def blank_summary(right: list[bool]) -> str:
 
 def _format_number(value: float) -> str:
     return f"{value:g}"
+
+
+def accepts(question: Question, typed: str) -> bool:
+    """Whether a typed answer is right: a numeric question's number, or the one typed blank
+    of a fill_blank question (any other blank gets its first answer). Not an answer: False."""
+    if question.type == "numeric":
+        answer: Any = typed
+    elif question.type == "fill_blank":
+        typed_blank = next(b for b in question.blanks if b.typed)
+        answer = {b.name: typed if b is typed_blank else b.answers[0] for b in question.blanks}
+    else:
+        raise ValueError(f"question {question.id!r}: type {question.type!r} has no typed answer")
+    try:
+        return check(question, answer).correct
+    except IncompleteAnswer:
+        return False
+
+
+def table_problems(question: Question) -> list[tuple[str, str]]:
+    """(field, message) for each entry of the question's test table (``checks``) that the
+    checker gets wrong: an ``accept`` entry rejected, a ``reject`` entry accepted."""
+    table = question.checks
+    if table is None:
+        return []
+    out = []
+    for key, want in (("accept", True), ("reject", False)):
+        for i, typed in enumerate(getattr(table, key)):
+            if accepts(question, typed) != want:
+                verdict = "rejects" if want else "accepts"
+                out.append((f"checks.{key}[{i}]", f"the checker {verdict} {typed!r}"))
+    return out
+
+
+# "to two decimals", "(three decimals)", "to 3 significant figures", "to the nearest integer"
+_WORD_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_PRECISION = re.compile(
+    r"\b(\d|zero|one|two|three|four|five|six)\s+"
+    r"(decimal places?|decimals?|significant (?:figures|digits))\b"
+    r"|\bto\s+the\s+nearest\s+(?:whole\s+number|integer|degree)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """What a numeric stem asks for: ``digits`` decimals, or significant figures."""
+
+    digits: int
+    significant: bool = False
+
+    def unit(self, value: float) -> float:
+        """One unit in the last asked-for place of ``value``."""
+        if not self.significant:
+            return 10.0**-self.digits
+        exponent = math.floor(math.log10(abs(value))) if value else 0
+        return 10.0 ** (exponent - self.digits + 1)
+
+    def round(self, value: float) -> float:
+        unit = self.unit(value)
+        return round(value / unit) * unit
+
+    def __str__(self) -> str:
+        what = "significant figures" if self.significant else "decimals"
+        return f"{self.digits} {what}"
+
+
+def stated_precision(stem: str) -> Precision | None:
+    """The precision a stem asks for ('to two decimals', 'to 3 significant figures', 'to the
+    nearest whole number'), or None."""
+    match = _PRECISION.search(stem)
+    if match is None:
+        return None
+    if match.group(1) is None:
+        return Precision(0)
+    word = match.group(1).lower()
+    digits = int(word) if word.isdigit() else _WORD_NUMBERS[word]
+    return Precision(digits, significant=match.group(2).lower().startswith("significant"))
+
+
+def precision_problems(stem: str, answer: float, width: float) -> list[str]:
+    """What is unfair about a numeric key ``answer`` accepted within +-``width``: a stem that
+    states no precision for a non-integer answer; a correctly rounded answer rejected; a
+    tolerance wider than one unit of the stated precision (it must follow the precision)."""
+    precision = stated_precision(stem)
+    if precision is None:
+        if answer == round(answer) and width < 1:
+            return []
+        return [
+            "the stem states no precision (say e.g. 'to two decimals'); a learner cannot know "
+            "how many digits the tolerance wants"
+        ]
+    out = []
+    rounded = precision.round(answer)
+    slack = _SLACK * max(1.0, abs(answer))
+    if abs(rounded - answer) > width + slack:
+        out.append(
+            f"the stem asks for {precision}, but the correctly rounded answer "
+            f"{rounded:.{max(precision.digits, 0) + 6}g} is rejected (tolerance {width:g})"
+        )
+    unit = precision.unit(answer)
+    if width > unit + slack:
+        out.append(
+            f"the tolerance {width:g} is wider than one unit ({unit:g}) of the {precision} "
+            "the stem asks for: make the tolerance follow the precision"
+        )
+    return out

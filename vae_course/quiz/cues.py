@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .checking import precision_problems, table_problems
 from .render import markdown_to_text
 from .schema import BankFile, Question
 from .shuffle import display_choices, display_words
@@ -158,6 +159,23 @@ def surface_cues(files: Sequence[BankFile]) -> list[Cue]:
     return cues
 
 
+def checker_problems(files: Sequence[BankFile]) -> list[Cue]:
+    """Errors where typed answers are checked unfairly: an entry of a question's test table
+    (``checks``) that the checker gets wrong; a numeric question whose stem states no
+    precision, or whose tolerance does not follow it (:func:`~.checking.precision_problems`).
+    Questions whose key changes per student (``answer`` None) are checked by their owner."""
+    out: list[Cue] = []
+    for bank_file in files:
+        for q in bank_file.questions:
+            for field, message in table_problems(q):
+                out.append(Cue(bank_file.source, q.id, field, message, "error"))
+            if q.type == "numeric" and q.answer is not None and q.tolerance is not None:
+                lo, hi = q.tolerance.bounds(q.answer)
+                for message in precision_problems(q.stem, q.answer, (hi - lo) / 2):
+                    out.append(Cue(bank_file.source, q.id, "tolerance", message, "error"))
+    return out
+
+
 @dataclass(frozen=True)
 class StrategyScore:
     """A strategy's mean score over ``n`` items, the mean score of guessing (``chance``) and the
@@ -219,13 +237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     paths = list(sys.argv[1:] if argv is None else argv)
     files = [read_bank_file(p) for p in paths] if paths else read_bank()
-    cues = surface_cues(files)
+    cues = surface_cues(files) + checker_problems(files)
     for cue in cues:
         print(cue)
     questions = [q for f in files for q in f.questions]
     print(f"pick the longest option: {longest_option_score(questions)}")
     print(f"pick the first word shown: {first_word_score(questions)}")
-    print(f"{len(cues)} warnings in {len(files)} files")
+    print(f"{len(cues)} problems in {len(files)} files")
     return 1 if cues else 0
 
 

@@ -14,6 +14,7 @@ A bank file is parsed YAML (a mapping) of this shape; everything else is refused
           space: {answers: [latent], word_bank: [pixel, latent]}  # no word_bank: typed answer
         answer: 2.0                 # numeric only
         tolerance: {absolute: 0.01, relative: 0.05}               # numeric only, optional
+        checks: {accept: ["2.00"], reject: ["2.1"]}  # numeric or one typed blank: test table
         explanation: "shown after every check"
         tags: {topic: sampling, difficulty: easy}                 # optional
         points: 1                   # optional, default 1
@@ -78,9 +79,43 @@ def normalize_text(text: str) -> str:
     return " ".join(str(text).split()).lower()
 
 
-# Spaces next to ASCII punctuation carry no meaning in an answer: 'N(0, I)' = 'N(0,I)'.
-_SPACE_AT_PUNCTUATION = re.compile(r" (?=[!-/:-@\[-`{-~])|(?<=[!-/:-@\[-`{-~]) ")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$")
+# Typed answers are compared as a mathematician reads them (static/quiz.js does exactly the same,
+# step by step; tests/browser/test_quiz_static.py runs both on the same strings).
+_GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+    "upsilon phi chi psi omega"
+).split()
+_GREEK_LETTERS = dict(zip(_GREEK, "αβγδεζηθικλμνξπρστυφχψω", strict=True))
+_GREEK_LETTERS.update(
+    {name.capitalize(): chr(ord(letter) - 32) for name, letter in _GREEK_LETTERS.items()}
+)
+_GREEK_LETTERS.update(varepsilon="ε", vartheta="θ", varphi="φ", varrho="ρ", varsigma="σ")
+_SYMBOLS = {"approx": "≈", "sim": "~", "cdot": "*", "times": "*", "mid": "|", "vert": "|"}
+_FONT = re.compile(
+    r"\\(?:mathcal|mathbf|mathrm|mathit|mathbb|mathsf|boldsymbol|bm|text|textrm|textit"
+    r"|operatorname)\s*(?:\{([^{}]*)\}|([A-Za-z0-9]))"
+)
+_SPACING = re.compile(r"\\(?:left|right|q?quad)(?![A-Za-z])|\\[,;:! ]")
+_TEX_SQRT = re.compile(r"\\sqrt\s*(?:\{([^{}]*)\}|([A-Za-z0-9]))")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_SCRIPT_BRACES = re.compile(r"([_^])\{([^{}]*)\}")
+_WRAPPERS = [("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ('"', '"'), ("'", "'"), ("`", "`")]
+_WRAPPERS += [("\u201c", "\u201d"), ("\u2018", "\u2019")]
+_TRAILING = re.compile(r"(?<![.,;:!?])[.,;:!?]+$")
+# Longer typed text is compared as typed (spacing aside): no key is this long, and the rules
+# below must not cost a hostile hand-in more than linear time.
+MAX_NORMALIZED = 300
+# A space next to anything but a letter or digit carries no meaning: 'N(0, I)' = 'N(0,I)'.
+_SPACE_AT_SYMBOL = re.compile(r" (?=[^\w ]|_)|(?<=[^\w ]) |(?<=_) ")
+_SQUARE_ROOT = re.compile(r"square root of |√", re.IGNORECASE)
+_SQRT_WORD = re.compile(r"sqrt ?([^\W_]+)", re.IGNORECASE)
+_HALF_POWER = re.compile(
+    r"(?<![^\W_])([^\W_]+|\([^()]*\))\^(?:\((?:1/2|0?\.5)\)|(?:0?\.5)(?![0-9.]))"
+)
+_APPROX = re.compile(r"^[≈~]")
+_ARTICLE = re.compile(r"^(?:the|an?) (?=\S)", re.IGNORECASE)
+_WORD_RUN = re.compile(r"[^\W\d_]{2,}")
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$", re.IGNORECASE)
 
 
 def number_key(value: float) -> str:
@@ -93,18 +128,72 @@ def number_key(value: float) -> str:
     return f"{'-' if sign else ''}{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
 
 
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _unwrap(s: str) -> str:
+    """Drop surrounding $...$, \\(...\\), quotes and backticks, trailing punctuation, and a
+    leading article or approximately sign."""
+    while True:
+        before = s
+        s = _collapse(_ARTICLE.sub("", _APPROX.sub("", _TRAILING.sub("", s))))
+        for left, right in _WRAPPERS:
+            if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
+                s = _collapse(s[len(left) : len(s) - len(right)])
+        if s == before:
+            return s
+
+
+def _tex_command(match: re.Match) -> str:
+    name = match.group(1)
+    return _GREEK_LETTERS.get(name) or _SYMBOLS.get(name) or match.group(0)
+
+
+def _tex_to_text(s: str) -> str:
+    """LaTeX read as the text a learner would type: '\\mathcal{N}(0, I)' -> 'N(0, I)',
+    '\\sqrt{d}' -> 'sqrt(d)', '\\varepsilon' -> 'ε', 'd^{1/2}' -> 'd^(1/2)'."""
+    s = _SPACING.sub(" ", s)
+    while True:
+        before = s
+        s = _FONT.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), s)
+        s = _TEX_SQRT.sub(
+            lambda m: f"sqrt({m.group(1) if m.group(1) is not None else m.group(2)})", s
+        )
+        if s == before:
+            break
+    s = _COMMAND.sub(_tex_command, s)
+    s = _SCRIPT_BRACES.sub(
+        lambda m: m.group(1) + (m.group(2) if m.group(2).isalnum() else f"({m.group(2)})"), s
+    )
+    return _collapse(s.replace("{", "(").replace("}", ")"))
+
+
 def normalize_answer(text: str) -> str:
     """The form in which typed answers are compared (static/quiz.js does exactly the same).
 
-    Unicode compatibility forms (NFKC), the minus sign U+2212 read as '-', lower case, runs of
-    whitespace as one space, surrounding $...$ dropped, no space next to punctuation
-    ('N(0, I)' = 'N(0,I)'), and numbers by value ('0' = '0.0' = '0.00', '1e-3' = '0.001').
+    Equal when a mathematician would read them as equal:
+
+    - Unicode compatibility forms (NFKC: 'ＫＬ' = 'KL', 'ϵ' = 'ε'), U+2212 read as '-', runs of
+      whitespace as one space, no space next to a symbol ('N(0, I)' = 'N(0,I)');
+    - surrounding $...$, \\(...\\), quotes and backticks, trailing punctuation ('quick.'),
+      a leading article ('the standard Gaussian') or approximately sign ('≈ 0') dropped;
+    - LaTeX as its text: '\\mathcal{N}(0, I)' = 'N(0,I)', '\\varepsilon' = 'ε', '\\mid' = '|';
+    - square roots: '\\sqrt{d}' = '\\sqrt d' = '√d' = 'sqrt d' = 'd^{1/2}' = 'd**0.5' = 'sqrt(d)';
+    - case folded in words ('ELBO' = 'elbo') but kept in single-letter symbols, where the
+      notation distinguishes it: d (latent dimensions) is not D (pixels);
+    - numbers by value ('0' = '0.0' = '0.00', '1e-3' = '0.001').
     """
-    s = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").lower()
-    s = " ".join(s.split())
-    while len(s) >= 2 and s[0] == "$" and s[-1] == "$":
-        s = " ".join(s[1:-1].split())
-    s = _SPACE_AT_PUNCTUATION.sub("", s)
+    if len(str(text)) > MAX_NORMALIZED:
+        return _collapse(str(text))
+    s = _collapse(unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-"))
+    s = _tex_to_text(_unwrap(s))
+    s = _SPACE_AT_SYMBOL.sub("", _unwrap(s))
+    s = _SQUARE_ROOT.sub("sqrt", s).replace("**", "^")
+    s = _SQRT_WORD.sub(r"sqrt(\1)", s)
+    s = _HALF_POWER.sub(lambda m: f"sqrt({m.group(1).removeprefix('(').removesuffix(')')})", s)
+    s = _SPACE_AT_SYMBOL.sub("", _unwrap(s))
+    s = _WORD_RUN.sub(lambda m: m.group(0).lower(), s)
     if _NUMBER.match(s):
         value = float(s)
         if math.isfinite(value):
@@ -156,6 +245,19 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class AnswerTable:
+    """What a typed question's checker must accept and must reject: its test table.
+
+    For a numeric question, or a fill_blank question with one typed blank (the entries fill
+    that blank; any other blank gets its first answer). Checked by
+    :func:`~.checking.table_problems`, in Python and in static/quiz.js alike.
+    """
+
+    accept: tuple[str, ...] = ()
+    reject: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Tags:
     chapter: str
     topic: str | None = None
@@ -177,6 +279,8 @@ class Question:
     answer: float | None = None
     tolerance: Tolerance | None = None
     source: str = field(default="", compare=False)
+    # The checker's test table; not part of the question (no effect on to_dict or the hash).
+    checks: AnswerTable | None = field(default=None, compare=False)
 
     @property
     def chapter(self) -> str:

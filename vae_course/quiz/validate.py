@@ -13,6 +13,7 @@ from typing import Any
 from .schema import (
     DIFFICULTIES,
     QUESTION_TYPES,
+    AnswerTable,
     BankError,
     BankFile,
     Blank,
@@ -34,13 +35,14 @@ _COMMON_KEYS = {"id", "type", "stem", "explanation", "tags", "points"}
 _TYPE_KEYS = {
     "single": {"choices"},
     "multiple": {"choices"},
-    "fill_blank": {"blanks"},
-    "numeric": {"answer", "tolerance"},
+    "fill_blank": {"blanks", "checks"},
+    "numeric": {"answer", "tolerance", "checks"},
 }
 _CHOICE_KEYS = {"id", "text", "correct", "feedback", "pinned"}
 _BLANK_KEYS = {"answers", "word_bank"}
 _TAG_KEYS = {"chapter", "topic", "difficulty"}
 _TOLERANCE_KEYS = {"absolute", "relative"}
+_CHECKS_KEYS = {"accept", "reject"}
 
 
 def _type_name(value: Any) -> str:
@@ -210,12 +212,20 @@ def _parse_question(raw: Any, index: int, chapter: str, source: str) -> Question
         if "blanks" not in raw:
             raise where.error("blanks", "missing")
         blanks = _parse_blanks(where, raw["blanks"], placeholders)
-        return Question(**common, blanks=blanks)
+        if "checks" in raw and sum(b.typed for b in blanks) != 1:
+            raise where.error(
+                "checks",
+                "a test table is for a question with exactly one typed blank (no word_bank); "
+                f"this one has {sum(b.typed for b in blanks)}",
+            )
+        checks = _parse_checks(where, raw.get("checks"), numeric=False)
+        return Question(**common, blanks=blanks, checks=checks)
     if "answer" not in raw:
         raise where.error("answer", "missing")
     answer = where.number(raw["answer"], "answer")
     tolerance = _parse_tolerance(where, raw.get("tolerance"))
-    return Question(**common, answer=float(answer), tolerance=tolerance)
+    checks = _parse_checks(where, raw.get("checks"), numeric=True)
+    return Question(**common, answer=float(answer), tolerance=tolerance, checks=checks)
 
 
 def _parse_tags(where: _Where, raw: Any, chapter: str) -> Tags:
@@ -353,3 +363,26 @@ def _parse_tolerance(where: _Where, raw: Any) -> Tolerance:
                 raise where.error(f"tolerance.{key}", f"must be >= 0, got {value!r}")
             values[key] = float(value)
     return Tolerance(**values)
+
+
+def _parse_checks(where: _Where, raw: Any, *, numeric: bool) -> AnswerTable | None:
+    """``checks: {accept: [...], reject: [...]}``: typed answers (numbers too, for a numeric
+    question) that the checker must accept and reject."""
+    if raw is None:
+        return None
+    spec = where.mapping(raw, "checks")
+    where.keys(spec, _CHECKS_KEYS, "checks", "a test table")
+    lists = {}
+    for key in ("accept", "reject"):
+        items = spec.get(key, [])
+        if not isinstance(items, list):
+            raise where.error(f"checks.{key}", f"must be a list, got {_type_name(items)}")
+        out = []
+        for i, item in enumerate(items):
+            if numeric and isinstance(item, int | float) and not isinstance(item, bool):
+                item = repr(item)
+            out.append(where.string(item, f"checks.{key}[{i}]", empty=True))
+        lists[key] = tuple(out)
+    if not lists["accept"] and not lists["reject"]:
+        raise where.error("checks", "give accept and/or reject")
+    return AnswerTable(**lists)

@@ -31,7 +31,7 @@
     var text = form.querySelector("input").value.trim().replace(/\u2212/g, "-").replace(/ /g, "");
     if (!text) { return null; }
     if (!NUMBER.test(text) || !isFinite(parseFloat(text))) {
-      return { problem: "enter a number, for example 0.25" };
+      return { problem: "enter a number in digits (a sign, a decimal point and an exponent are allowed)" };
     }
     return { value: parseFloat(text) };
   }

@@ -86,20 +86,105 @@
     return JSON.parse(new TextDecoder("utf-8").decode(data));
   }
 
-  /* The same as normalize_answer in vae_course/quiz/schema.py (keep the two in step). */
-  var SPACE_AT_PUNCTUATION = / (?=[!-\/:-@\[-`{-~])|(?<=[!-\/:-@\[-`{-~]) /g;
-  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/;
+  /* The same as normalize_answer in vae_course/quiz/schema.py, step by step (keep the two in
+     step; tests/browser/test_quiz_static.py runs both on the same strings). */
+  var GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi " +
+    "pi rho sigma tau upsilon phi chi psi omega").split(" ");
+  var GREEK_LOWER = "\u03b1\u03b2\u03b3\u03b4\u03b5\u03b6\u03b7\u03b8\u03b9\u03ba\u03bb\u03bc" +
+    "\u03bd\u03be\u03c0\u03c1\u03c3\u03c4\u03c5\u03c6\u03c7\u03c8\u03c9";
+  var TEX_NAMES = {};
+  GREEK_NAMES.forEach(function (name, i) {
+    var letter = GREEK_LOWER[i];
+    TEX_NAMES[name] = letter;
+    TEX_NAMES[name[0].toUpperCase() + name.slice(1)] =
+      String.fromCharCode(letter.charCodeAt(0) - 32);
+  });
+  TEX_NAMES.varepsilon = "\u03b5";
+  TEX_NAMES.vartheta = "\u03b8";
+  TEX_NAMES.varphi = "\u03c6";
+  TEX_NAMES.varrho = "\u03c1";
+  TEX_NAMES.varsigma = "\u03c3";
+  var TEX_SYMBOLS = {approx: "\u2248", sim: "~", cdot: "*", times: "*", mid: "|", vert: "|"};
+  var FONT = new RegExp("\\\\(?:mathcal|mathbf|mathrm|mathit|mathbb|mathsf|boldsymbol|bm|text" +
+    "|textrm|textit|operatorname)\\s*(?:\\{([^{}]*)\\}|([A-Za-z0-9]))", "g");
+  var SPACING = /\\(?:left|right|q?quad)(?![A-Za-z])|\\[,;:! ]/g;
+  var TEX_SQRT = /\\sqrt\s*(?:\{([^{}]*)\}|([A-Za-z0-9]))/g;
+  var COMMAND = /\\([A-Za-z]+)/g;
+  var SCRIPT_BRACES = /([_^])\{([^{}]*)\}/g;
+  var WRAPPERS = [["$", "$"], ["\\(", "\\)"], ["\\[", "\\]"], ["\"", "\""], ["'", "'"],
+                  ["`", "`"], ["\u201c", "\u201d"], ["\u2018", "\u2019"]];
+  var TRAILING = /(?<![.,;:!?])[.,;:!?]+$/;
+  var MAX_NORMALIZED = 300;
+  var SPACE_AT_SYMBOL = / (?=[^\p{L}\p{N}_ ]|_)|(?<=[^\p{L}\p{N}_ ]) |(?<=_) /gu;
+  var SQUARE_ROOT = /square root of |\u221a/gi;
+  var SQRT_WORD = /sqrt ?([\p{L}\p{N}]+)/giu;
+  var HALF_POWER = /(?<![\p{L}\p{N}])([\p{L}\p{N}]+|\([^()]*\))\^(?:\((?:1\/2|0?\.5)\)|(?:0?\.5)(?![0-9.]))/gu;
+  var APPROX = /^[\u2248~]/;
+  var ARTICLE = /^(?:the|an?) (?=\S)/i;
+  var WORD_RUN = /\p{L}{2,}/gu;
+  var NUMBER = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$/i;
 
   function collapse(text) {
     return text.split(/\s+/).filter(Boolean).join(" ");
   }
 
-  function normalize(text) {
-    var s = collapse(text.normalize("NFKC").replace(/\u2212/g, "-").toLowerCase());
-    while (s.length >= 2 && s[0] === "$" && s[s.length - 1] === "$") {
-      s = collapse(s.slice(1, -1));
+  function unwrap(s) {
+    for (;;) {
+      var before = s;
+      s = collapse(s.replace(TRAILING, "").replace(APPROX, "").replace(ARTICLE, ""));
+      WRAPPERS.forEach(function (pair) {
+        var left = pair[0], right = pair[1];
+        if (s.length >= left.length + right.length && s.indexOf(left) === 0 &&
+            s.slice(s.length - right.length) === right) {
+          s = collapse(s.slice(left.length, s.length - right.length));
+        }
+      });
+      if (s === before) {
+        return s;
+      }
     }
-    s = s.replace(SPACE_AT_PUNCTUATION, "");
+  }
+
+  function either(a, b) {
+    return a !== undefined ? a : b;
+  }
+
+  function texToText(s) {
+    s = s.replace(SPACING, " ");
+    for (;;) {
+      var before = s;
+      s = s.replace(FONT, function (m, braced, bare) { return either(braced, bare); });
+      s = s.replace(TEX_SQRT, function (m, braced, bare) {
+        return "sqrt(" + either(braced, bare) + ")";
+      });
+      if (s === before) {
+        break;
+      }
+    }
+    s = s.replace(COMMAND, function (m, name) {
+      return Object.prototype.hasOwnProperty.call(TEX_NAMES, name) ? TEX_NAMES[name]
+        : Object.prototype.hasOwnProperty.call(TEX_SYMBOLS, name) ? TEX_SYMBOLS[name] : m;
+    });
+    s = s.replace(SCRIPT_BRACES, function (m, mark, inner) {
+      return mark + (/^[\p{L}\p{N}]+$/u.test(inner) ? inner : "(" + inner + ")");
+    });
+    return collapse(s.replace(/\{/g, "(").replace(/\}/g, ")"));
+  }
+
+  function normalize(text) {
+    if (Array.from(String(text)).length > MAX_NORMALIZED) {  /* code points, as Python */
+      return collapse(String(text));  /* no key is this long: compared as typed */
+    }
+    var s = collapse(String(text).normalize("NFKC").replace(/\u2212/g, "-"));
+    s = texToText(unwrap(s));
+    s = unwrap(s).replace(SPACE_AT_SYMBOL, "");
+    s = s.replace(SQUARE_ROOT, "sqrt").split("**").join("^");
+    s = s.replace(SQRT_WORD, "sqrt($1)");
+    s = s.replace(HALF_POWER, function (m, base) {
+      return "sqrt(" + base.replace(/^\(/, "").replace(/\)$/, "") + ")";
+    });
+    s = unwrap(s).replace(SPACE_AT_SYMBOL, "");
+    s = s.replace(WORD_RUN, function (w) { return w.toLowerCase(); });
     if (NUMBER.test(s)) {
       var x = Number(s);
       if (isFinite(x)) {
@@ -108,6 +193,11 @@
     }
     return s;
   }
+
+  /* The hints show no number: one shown beside a numeric question could be its key
+     (checking.NOT_A_NUMBER says the same). */
+  var NOT_A_NUMBER =
+    "Enter a number in digits (a sign, a decimal point and an exponent are allowed).";
 
   function parseNumber(text) {
     var s = text.trim().replace(/\u2212/g, "-").replace(/ /g, "");
@@ -175,10 +265,10 @@
       var blanks = question.querySelectorAll(".vaeq-blank");
       var right = [];
       for (var i = 0; i < blanks.length; i++) {
-        var value = normalize(blanks[i].value);
-        if (!value) {
+        if (!collapse(blanks[i].value)) {
           return {incomplete: "Fill in every blank first."};
         }
+        var value = normalize(blanks[i].value);
         var hash = sha256hex(salt + "\n" + ref + "\n" + i + "\n" + value);
         right.push(data.b[i].indexOf(hash) >= 0);
       }
@@ -188,7 +278,7 @@
     var input = question.querySelector("input");
     var x = parseNumber(input.value);
     if (x === null) {
-      return {incomplete: "Enter a number, for example 0.25."};
+      return {incomplete: NOT_A_NUMBER};
     }
     var inside = data.lo <= x && x <= data.hi;
     if (!inside) {
@@ -259,5 +349,7 @@
     });
   }
 
-  window.vaeCourseQuiz = {init: init, sha256hex: sha256hex, normalize: normalize};
+  window.vaeCourseQuiz = {
+    init: init, sha256hex: sha256hex, normalize: normalize, parseNumber: parseNumber
+  };
 })();
