@@ -34,10 +34,10 @@ def _as_labels(labels, n: int, name: str) -> np.ndarray:
     return array
 
 
-def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k: int = 5) -> float:
-    """Accuracy of a k-nearest-neighbour vote (Euclidean distance) on the test rows.
+def knn_predict(train_features, train_labels, test_features, *, k: int = 5) -> np.ndarray:
+    """Labels (M,) that a k-nearest-neighbour vote (Euclidean distance) gives the test rows.
 
-    train_features (N, ...), train_labels (N,), test_features (M, ...), test_labels (M,).
+    train_features (N, ...), train_labels (N,), test_features (M, ...).
     """
     train = as_matrix(train_features, "train_features")
     test = as_matrix(test_features, "test_features")
@@ -49,9 +49,18 @@ def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k:
     if not isinstance(k, int) or not 1 <= k <= len(train):
         raise ValueError(f"k must be an int between 1 and {len(train)}; got {k!r}")
     y_train = _as_labels(train_labels, len(train), "train_labels")
-    y_test = _as_labels(test_labels, len(test), "test_labels")
     classifier = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(train, y_train)
-    return float((classifier.predict(test) == y_test).mean())
+    return classifier.predict(test)
+
+
+def knn_accuracy(train_features, train_labels, test_features, test_labels, *, k: int = 5) -> float:
+    """Accuracy of a k-nearest-neighbour vote (Euclidean distance) on the test rows.
+
+    train_features (N, ...), train_labels (N,), test_features (M, ...), test_labels (M,).
+    """
+    predicted = knn_predict(train_features, train_labels, test_features, k=k)
+    y_test = _as_labels(test_labels, len(predicted), "test_labels")
+    return float((predicted == y_test).mean())
 
 
 def kmeans_ari(features, labels, *, n_clusters: int = 10, seed: int = 0, n_init: int = 10) -> float:

@@ -29,6 +29,22 @@ def test_knn_accuracy_counts_the_fraction_right():
     assert probes.knn_accuracy(x, y, x, wrong, k=1) == pytest.approx(0.75)
 
 
+def test_knn_predict_returns_the_nearest_label_and_agrees_with_the_accuracy():
+    """With k = 1, each training row predicts its own label; the accuracy is the share of
+    predictions equal to the test labels, whichever labels those are."""
+    gen = np.random.default_rng(0)
+    x = gen.normal(size=(30, 4))
+    y = gen.integers(0, 3, size=30)
+    np.testing.assert_array_equal(probes.knn_predict(x, y, x, k=1), y)
+    queries = gen.normal(size=(12, 4))
+    truth = gen.integers(0, 3, size=12)
+    predicted = probes.knn_predict(x, y, queries, k=5)
+    assert predicted.shape == (12,)
+    assert probes.knn_accuracy(x, y, queries, truth, k=5) == pytest.approx(
+        (predicted == truth).mean()
+    )
+
+
 def test_knn_accuracy_flattens_images_like_codes():
     images = torch.rand(12, 1, 28, 28)
     labels = torch.arange(12) % 3
