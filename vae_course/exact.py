@@ -82,7 +82,7 @@ class ToyModel:
             raise ValueError(f"n_grid must be an int >= 3; got {n_grid!r}")
         self.noise_std = float(noise_std)
         self.decoder_mean = decoder_mean or crossing_curve
-        self.z = torch.linspace(-z_max, z_max, n_grid, dtype=DTYPE)  # (K,)
+        self.z = torch.linspace(-z_max, z_max, n_grid, dtype=DTYPE)  # (G,)
         h = 2 * z_max / (n_grid - 1)
         self.log_dz = torch.full(
             (n_grid,), math.log(h), dtype=DTYPE
@@ -95,17 +95,17 @@ class ToyModel:
         return -0.5 * (z**2 + LOG_2PI)
 
     def log_likelihood(self, x, z: torch.Tensor) -> torch.Tensor:
-        """log p(x | z): x (N, 2) with z (K,) shared or (N, K) per x -> (N, K)."""
+        """log p(x | z): x (N, 2) with z (G,) shared or (N, G) per x -> (N, G)."""
         x = _as_x(x)
-        fz = self.decoder_mean(z)  # (K, 2) or (N, K, 2)
-        if z.dim() == 1:  # one shared grid: |x - f|^2 through a matrix product, (N, K)
+        fz = self.decoder_mean(z)  # (G, 2) or (N, G, 2)
+        if z.dim() == 1:  # one shared grid: |x - f|^2 through a matrix product, (N, G)
             squared = x.pow(2).sum(-1, keepdim=True) - 2 * x @ fz.T + fz.pow(2).sum(-1)
         else:
-            squared = (x.unsqueeze(-2) - fz).pow(2).sum(-1)  # (N, K)
+            squared = (x.unsqueeze(-2) - fz).pow(2).sum(-1)  # (N, G)
         return -0.5 * squared / self.noise_std**2 - 2 * math.log(self.noise_std) - LOG_2PI
 
     def log_joint(self, x, z: torch.Tensor) -> torch.Tensor:
-        """log p(x, z) = log p(z) + log p(x | z): (N, K), shapes as in ``log_likelihood``."""
+        """log p(x, z) = log p(z) + log p(x | z): (N, G), shapes as in ``log_likelihood``."""
         return self.log_prior(z) + self.log_likelihood(x, z)
 
     def log_marginal(self, x, chunk_size: int = 512) -> torch.Tensor:
@@ -118,7 +118,7 @@ class ToyModel:
         return torch.cat(parts) if parts else torch.empty(0, dtype=DTYPE)
 
     def log_posterior(self, x) -> torch.Tensor:
-        """log p(z | x) on the grid ``self.z`` by Bayes' rule: x (N, 2) -> (N, K)."""
+        """log p(z | x) on the grid ``self.z`` by Bayes' rule: x (N, 2) -> (N, G)."""
         x = _as_x(x)
         return self.log_joint(x, self.z) - self.log_marginal(x).unsqueeze(-1)
 
@@ -132,7 +132,7 @@ class ToyModel:
 
     # -- variational quantities ---------------------------------------------------------------
     def elbo_on_grid(self, x, log_q: torch.Tensor) -> torch.Tensor:
-        """E_q[log p(x, z) - log q(z)] for any density q given on the grid: log_q (N, K) -> (N,)."""
+        """E_q[log p(x, z) - log q(z)] for any density q given on the grid: log_q (N, G) -> (N,)."""
         x = _as_x(x)
         integrand = torch.where(
             log_q > -math.inf, log_q.exp() * (self.log_joint(x, self.z) - log_q), 0.0
@@ -217,7 +217,7 @@ class ToyModel:
     def _starts(self, x: torch.Tensor, n_starts: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Starting points of ``best_gaussian``: (means (N, S), log_stds (N, S))."""
         coarse = self.z[::8]
-        log_post = self.log_joint(x, coarse)  # (N, K'): same shape as the posterior
+        log_post = self.log_joint(x, coarse)  # (N, G'): same shape as the posterior
         peak = torch.ones_like(log_post, dtype=torch.bool)
         peak[:, 1:] &= log_post[:, 1:] >= log_post[:, :-1]
         peak[:, :-1] &= log_post[:, :-1] >= log_post[:, 1:]
