@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make book   installs everything into .venv and builds the book into _build/html
 #   make test   installs everything (and Chromium for the browser tests) and runs every test
+#   make test-full   every chapter at full size on the CPU, on an emulated GPU (CI runs both)
 # Both need only python3 (with venv) on a fresh machine; `make test` installs Debian's chromium
 # with apt-get when /usr/bin/chromium is missing (as root, or through sudo).
 
@@ -8,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test check install chromium actionlint lint clean
+.PHONY: book test test-full check install chromium actionlint lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,13 @@ chromium:
 
 test: install chromium actionlint
 	$(BIN)/pytest
+
+# Full mode, as a Colab GPU runs it, checked on the CPU: every chapter at full size (with the data
+# at hand), on an emulated CUDA device that fails where a GPU would (tensors on two devices, .numpy()
+# of a device tensor, a generator on the wrong device), with every exercise solution's code run
+# after its solution. CI runs it after `make test`.
+test-full: install
+	VAE_COURSE_TEST_RUN=full $(BIN)/pytest tests/notebooks/test_notebooks.py
 
 # Everyday work: the unit tests only (no notebooks, no book build, no browser).
 check: install

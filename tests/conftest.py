@@ -9,6 +9,7 @@ at the end of the run."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 import yaml
 
 from paths import ROOT, chapters
-from standalone import standalone_env
+from standalone import prepare_plugins, standalone_env, test_run, with_solutions
 
 KINDS = ("unit", "notebooks", "browser", "instructor")
 
@@ -90,20 +91,33 @@ class ChapterRun:
     seconds: float
     executed: Path  # the notebook with its outputs (missing when the run failed early)
     leftovers: list[str]  # files the chapter wrote next to itself
+    peak_bytes: int | None  # the kernel's peak resident memory (None: it did not report)
 
 
 def _run_chapter(notebook: Path, work: Path, site: Path, plugins: Path, out: Path) -> ChapterRun:
     work.mkdir()
-    shutil.copy(notebook, work / notebook.name)
+    if test_run() == "full":  # the solutions' code runs too, each right after its solution
+        source = with_solutions(json.loads(notebook.read_text(encoding="utf-8")))
+        (work / notebook.name).write_text(json.dumps(source), encoding="utf-8")
+    else:
+        shutil.copy(notebook, work / notebook.name)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_save"]
-    command += ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=300", notebook.name]
-    env = {**standalone_env(site, plugins), "VAE_COURSE_EXECUTED_DIR": str(out)}
+    timeout = 300 if test_run() == "quick" else 3600  # seconds per cell
+    command += ["--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={timeout}"]
+    command.append(notebook.name)
+    env = {
+        **standalone_env(site, plugins),
+        "VAE_COURSE_EXECUTED_DIR": str(out),
+        "VAE_COURSE_CHAPTER": notebook.stem,
+    }
     start = time.perf_counter()
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     leftovers = sorted({p.name for p in work.iterdir()} - {notebook.name})
     log = result.stdout[-6000:] + result.stderr[-3000:]
-    return ChapterRun(result.returncode, log, seconds, out / notebook.name, leftovers)
+    report = out / f"{notebook.stem}.peak_kib"
+    peak = int(report.read_text()) * 1024 if report.exists() else None
+    return ChapterRun(result.returncode, log, seconds, out / notebook.name, leftovers, peak)
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +127,7 @@ def executed_chapters(installed_wheel, tmp_path_factory) -> dict[str, ChapterRun
     plugins, out = base / "plugins", base / "executed"
     plugins.mkdir()
     out.mkdir()
-    shutil.copy(Path(__file__).with_name("nbval_save.py"), plugins / "nbval_save.py")
+    prepare_plugins(plugins)
     notebooks = chapters()
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = pool.map(

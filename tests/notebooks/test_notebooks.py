@@ -38,3 +38,18 @@ def test_chapter_runs_standalone(notebook, executed_chapters):
     assert run.returncode == 0, run.log
     assert run.executed.exists(), f"nbval wrote no executed copy of {notebook.name}"
     assert not run.leftovers, f"{notebook.name} wrote files next to itself: {run.leftovers}"
+
+
+# A T4 has 16 GB (15 GiB usable). The kernel's peak resident memory on the CPU stands in for
+# the GPU memory a chapter needs: the same tensors, plus torch's libraries (about 1 GiB, not on
+# the GPU), minus the CUDA context and the caching allocator's slack (not here). 12 GiB leaves
+# 3 GiB for those. The full run measures it at the sizes of the data at hand.
+T4_BUDGET_BYTES = 12 * 2**30
+
+
+@pytest.mark.parametrize("notebook", chapters(), ids=lambda p: p.stem)
+def test_chapter_memory_fits_a_t4(notebook, executed_chapters):
+    run = executed_chapters[notebook.stem]
+    assert run.peak_bytes is not None, f"{notebook.name}: the kernel reported no peak memory"
+    peak_gib = run.peak_bytes / 2**30
+    assert run.peak_bytes < T4_BUDGET_BYTES, f"{notebook.name}: peak {peak_gib:.1f} GiB"
