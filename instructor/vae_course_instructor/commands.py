@@ -93,6 +93,7 @@ def _problems_of(exc: BankError, fallback: str):
 def cmd_validate(args: argparse.Namespace) -> int:
     from vae_course.quiz.bank import bank_dir
     from vae_course.quiz.cues import checker_problems, surface_cues
+    from vae_course.quiz.independence import answer_leaks
 
     from .banks import read_assessment, read_file
     from .calculated import Calculated
@@ -138,6 +139,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems.extend(lint(files))
     problems.extend(surface_cues(files))
     problems.extend(checker_problems(files))
+    # The whole bank is one page: assign's default selection puts every question together.
+    problems.extend(answer_leaks(files))
     for problem in problems:
         print(clean(str(problem), 400), file=sys.stderr if problem.level == "error" else sys.stdout)
     n_errors = sum(p.level == "error" for p in problems)

@@ -1,5 +1,8 @@
 """Surface cues: what lets a test-wise learner answer without knowing the subject.
 
+Two lints here: ``surface_cues`` (warnings, below) and ``checker_problems`` (errors: typed
+answers checked unfairly); :mod:`.independence` has the third, items that answer each other.
+
 ``surface_cues(files)`` returns warnings, each naming the file and the question:
 
 - **longest key**: in more than half of a file's single-choice questions (at least two), the
@@ -234,10 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
     from .bank import read_bank, read_bank_file
+    from .independence import answer_leaks
 
     paths = list(sys.argv[1:] if argv is None else argv)
     files = [read_bank_file(p) for p in paths] if paths else read_bank()
-    cues = surface_cues(files) + checker_problems(files)
+    cues = surface_cues(files) + checker_problems(files) + answer_leaks(files)
     for cue in cues:
         print(cue)
     questions = [q for f in files for q in f.questions]
