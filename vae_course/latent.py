@@ -135,7 +135,8 @@ def quantile_grid(n: int, *, lo: float = 0.05, hi: float = 0.95) -> torch.Tensor
 def class_means(
     z: torch.Tensor, labels: torch.Tensor, n_classes: int | None = None
 ) -> torch.Tensor:
-    """Mean latent vector of each class: z (N, d), labels (N,) int -> (n_classes, d)."""
+    """Mean latent vector of each class: z (N, d), labels (N,) int -> (n_classes, d), on z's
+    device (labels may be on the CPU)."""
     if z.dim() != 2 or labels.shape != (len(z),):
         raise ValueError(
             f"z must be (N, d) and labels (N,); got {tuple(z.shape)} and {tuple(labels.shape)}"
@@ -145,8 +146,9 @@ def class_means(
     if (counts == 0).any():
         missing = torch.nonzero(counts == 0).flatten().tolist()
         raise ValueError(f"labels has no examples of class(es) {missing}")
-    sums = torch.zeros(n_classes, z.shape[1], dtype=z.dtype).index_add_(0, labels, z)
-    return sums / counts[:, None].to(z.dtype)
+    sums = torch.zeros(n_classes, z.shape[1], dtype=z.dtype, device=z.device)
+    sums.index_add_(0, labels.to(z.device), z)
+    return sums / counts[:, None].to(sums)
 
 
 def attribute_vector(
@@ -156,6 +158,7 @@ def attribute_vector(
     for name, value in (("source", source), ("target", target)):
         if not (labels == value).any():
             raise ValueError(f"{name}={value!r} has no examples in labels")
+    labels = labels.to(z.device)
     return z[labels == target].mean(0) - z[labels == source].mean(0)
 
 

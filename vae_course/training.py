@@ -81,8 +81,9 @@ def _batch_parts(model, objective, x, y, generator, beta, free_bits) -> dict[str
 
 
 def _adam(model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
-    """Adam; the fused single-kernel update (same algorithm, several times faster on small
-    models) where this torch build offers it for the model's device."""
+    """Adam with the fused single-kernel update (PyTorch >= 2.4 has it on CPUs and CUDA GPUs;
+    faster on small models). Chapter 5's hand-written loop uses the same, so the two agree
+    bit for bit on any device; devices without it fall back to the default implementation."""
     try:
         return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError):

@@ -101,3 +101,23 @@ def test_chunked_bound_agrees_with_one_chunk_and_checks_k():
 def test_sizes_must_be_positive_ints():
     with pytest.raises(ValueError, match="z2_dim must be a positive int"):
         hierarchical.HierarchicalVAE(z2_dim=0)
+
+
+@pytest.mark.parametrize("chunk_size", [400, 7, 1])
+def test_chunks_combine_to_the_bound_of_all_weights(chunk_size, monkeypatch):
+    """Chunking (which keeps K = 5000 on 10,000 digits within a T4's memory) changes nothing:
+    fed the same log-weights, any chunk size gives logsumexp(all weights) - log K."""
+    model = hierarchical.HierarchicalVAE(hidden_dim=8, z1_dim=3, z2_dim=2, top_hidden=4)
+    x = torch.zeros(5, 1, 28, 28)
+    log_w = 20 * torch.randn(400, 5, generator=torch.Generator().manual_seed(3))
+    served = [0]
+
+    def fake_log_weights(self, x, k, generator=None):
+        part = log_w[served[0] : served[0] + k]
+        served[0] += k
+        return {"log_w": part}
+
+    monkeypatch.setattr(hierarchical.HierarchicalVAE, "log_weights", fake_log_weights)
+    bound = model.iwae_bound(x, 400, chunk_size=chunk_size)
+    assert served[0] == 400  # every weight used exactly once
+    torch.testing.assert_close(bound, torch.logsumexp(log_w, 0) - math.log(400))

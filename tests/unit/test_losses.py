@@ -1,11 +1,15 @@
 """Tests for vae_course.losses: KL closed form and Monte Carlo, likelihoods, ELBO, IWAE bound."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 import torch
 
 from vae_course import data, distributions, losses, models, training
+
+from paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +188,37 @@ def test_bits_per_dim():
     assert torch.allclose(
         losses.bits_per_dim(torch.tensor([784 * math.log(4)])), torch.tensor([2.0])
     )
+
+
+MEMORY_PROBE = """
+import resource, sys, torch
+sys.path.insert(0, {root!r})
+from vae_course import losses, models
+torch.manual_seed(0)
+model = models.VAE(hidden_dim=64, latent_dim=20)
+x = torch.bernoulli(torch.full((10_000, 1, 28, 28), 0.2))  # a full MNIST test set
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+bound = losses.iwae_bound(model, x, {k})
+assert bound.shape == (10_000,) and torch.isfinite(bound).all()
+print(peak() - before)
+"""
+
+
+def test_iwae_bound_memory_does_not_grow_with_k():
+    """Full mode evaluates K = 5000 importance samples on 10,000 test digits: unchunked, the
+    decoded pixels alone would take 10,000 x 5000 x 784 x 4 bytes = 157 GB, ten T4s. The default
+    chunks decode about 16,384 images at a time, so the extra memory is the same for K = 4 and
+    K = 64 (where unchunked pixels would take 2 GB) and far below a T4's 16 GB."""
+    growth = {}
+    for k in (4, 64):
+        probe = MEMORY_PROBE.format(root=str(ROOT), k=k)
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode == 0, out.stderr
+        growth[k] = int(out.stdout.split()[-1])
+    unchunked_pixels = 10_000 * 64 * 784 * 4
+    assert growth[64] < unchunked_pixels / 4, growth
+    assert growth[64] < growth[4] + 2**27, growth  # within 128 MiB of K = 4

@@ -110,12 +110,14 @@ class VQVAE(nn.Module):
     @torch.no_grad()
     def init_codebook(self, x: torch.Tensor, generator: torch.Generator | None = None) -> None:
         """Set the codebook to encoder outputs of randomly chosen slots of the images x, so every
-        code starts where the data is (a code far from all encoder outputs is never chosen)."""
-        z_e = self.encode(x.to(self.quantizer.codebook.device)).reshape(-1, self.code_dim)
+        code starts where the data is (a code far from all encoder outputs is never chosen).
+        x on the model's device; ``generator`` (on any device) chooses the slots."""
+        z_e = self.encode(x).reshape(-1, self.code_dim)
         n_codes = len(self.quantizer.codebook)
         if len(z_e) < n_codes:
             raise ValueError(f"x must give at least {n_codes} slots; got {len(z_e)}")
-        chosen = torch.randperm(len(z_e), generator=generator)[:n_codes]
+        where = None if generator is None else generator.device
+        chosen = torch.randperm(len(z_e), generator=generator, device=where)[:n_codes]
         self.quantizer.set_codebook(z_e[chosen.to(z_e.device)])
 
     @torch.no_grad()
@@ -125,10 +127,9 @@ class VQVAE(nn.Module):
 
     @torch.no_grad()
     def decode_codes(self, indices: torch.Tensor) -> torch.Tensor:
-        """indices (N, n_slots) -> mean images (N, 1, 28, 28) in [0, 1], on indices' device."""
-        codebook = self.quantizer.codebook
-        raw = self.decode_raw(codebook[indices.to(codebook.device)])
-        return torch.sigmoid(raw).to(indices.device)
+        """indices (N, n_slots) -> mean images (N, 1, 28, 28) in [0, 1]; like every model
+        method, it takes and returns tensors on the model's device."""
+        return torch.sigmoid(self.decode_raw(self.quantizer.codebook[indices]))
 
     def losses(self, x: torch.Tensor, commitment: float = 0.25) -> dict:
         """Batch means: loss = reconstruction + commitment * commitment_loss, where reconstruction
