@@ -120,15 +120,31 @@ def _run_chapter(notebook: Path, work: Path, site: Path, plugins: Path, out: Pat
     return ChapterRun(result.returncode, log, seconds, out / notebook.name, leftovers, peak)
 
 
+def _chapters_wanted(session) -> list[Path]:
+    """The chapters the selected tests need: all of them when the book is built, otherwise
+    those named by the selected per-chapter tests (so `-k 06_sampling` runs one chapter)."""
+    wanted = set()
+    for item in session.items:
+        if "built_book" in getattr(item, "fixturenames", ()):
+            return chapters()
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "executed_chapters" in getattr(item, "fixturenames", ()):
+            if "notebook" not in params:
+                return chapters()
+            wanted.add(params["notebook"].stem)
+    return [nb for nb in chapters() if nb.stem in wanted]
+
+
 @pytest.fixture(scope="session")
-def executed_chapters(installed_wheel, tmp_path_factory) -> dict[str, ChapterRun]:
-    """Each chapter run once, alone in an empty folder, two at a time (the machine's cores)."""
+def executed_chapters(request, installed_wheel, tmp_path_factory) -> dict[str, ChapterRun]:
+    """Each chapter the selected tests need, run once, alone in an empty folder, two at a time
+    (the machine's cores)."""
     base = tmp_path_factory.mktemp("chapters")
     plugins, out = base / "plugins", base / "executed"
     plugins.mkdir()
     out.mkdir()
     prepare_plugins(plugins)
-    notebooks = chapters()
+    notebooks = _chapters_wanted(request.session)
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = pool.map(
             lambda nb: _run_chapter(nb, base / nb.stem, installed_wheel, plugins, out), notebooks
