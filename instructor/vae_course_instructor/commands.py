@@ -243,6 +243,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from .analysis import item_statistics
     from .grade import check_out_dir, grade, write_grades
     from .handins import read_handins
     from .keyfile import read_key
@@ -255,9 +256,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     handins, rejected = read_handins(args.handins, key, max_bytes=args.max_bytes)
     results = grade(key, handins, rejected)
     write_grades(args.out, key, results, rejected, replace=args.replace)
+    flagged = [s for s in item_statistics(key.questions, results) if s.review]
     for r in rejected:
         print(f"skipped {clean(r.name)}: {clean(r.reason, 400)}", file=sys.stderr)
     graded = [r for r in results if r.status == "graded"]
     print(f"graded {len(graded)} of {len(results)} students; {len(rejected)} files skipped")
     print(f"wrote grades.csv, items.csv, problems.csv and feedback/ in {clean(str(args.out))}")
+    if flagged:
+        print(f"{len(flagged)} of {len(key.questions)} questions to review (column review):")
+        for s in flagged[:20]:
+            print(f"  {clean(s.question_id)}: {clean('; '.join(s.review), 300)}")
     return 0

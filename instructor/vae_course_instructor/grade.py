@@ -4,9 +4,10 @@ Every answer is re-checked with the course quiz's own rules (:func:`vae_course.q
 all-or-nothing per question, the latest answer counts); ``correct``/``points`` written in a
 responses file are never trusted. Outputs in the output folder:
 ``grades.csv`` (one row per roster student), ``feedback/<student id>.md``, ``items.csv``
-(share correct and the most chosen wrong answer per question) and ``problems.csv`` (every
-rejected file and why). A student whose only files were rejected is ``rejected: <reason>``,
-never "no hand-in".
+(per question: share correct, the most chosen wrong answer, and the item analysis of
+:mod:`.analysis`: discrimination, how often each choice was picked, reasons to review) and
+``problems.csv`` (every rejected file and why). A student whose only files were rejected is
+``rejected: <reason>``, never "no hand-in".
 
 Outputs are safe to open: every CSV cell goes through :func:`.text.csv_cell` (no spreadsheet
 formulas, numbers stay numbers), students' text is scrubbed of control characters and lone
@@ -31,6 +32,7 @@ from vae_course.quiz.checking import check
 from vae_course.quiz.schema import Question
 from vae_course.quiz.validate import PLACEHOLDER
 
+from .analysis import item_statistics
 from .handins import Handin, Rejected
 from .key import answer_text
 from .keyfile import AssignmentKey
@@ -185,7 +187,9 @@ def _answer_key(answer: Any) -> str:
 
 
 def item_rows(key: AssignmentKey, results: list[StudentResult]) -> list[dict[str, Any]]:
-    """Per question: how many were graded, answered, correct, and the most chosen wrong answer."""
+    """Per question: how many were graded, answered, correct, the most chosen wrong answer,
+    and the item analysis of :mod:`.analysis` (discrimination, picks, reasons to review)."""
+    stats = {s.question_id: s for s in item_statistics(key.questions, results)}
     rows = []
     for qid, q in key.questions.items():
         graded = [
@@ -210,9 +214,16 @@ def item_rows(key: AssignmentKey, results: list[StudentResult]) -> list[dict[str
                 "share_correct": f"{len(correct) / len(graded):.3f}" if graded else "",
                 "most_chosen_wrong": describe(q, json.loads(top)) if top else "",
                 "most_chosen_wrong_count": count,
+                "discrimination": _optional(stats[qid].discrimination),
+                "picks": stats[qid].picks_text(),
+                "review": "; ".join(stats[qid].review),
             }
         )
     return rows
+
+
+def _optional(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:

@@ -204,3 +204,35 @@ def test_grade_refuses_an_output_folder_inside_the_handins(graded):
     )
     assert result.returncode == 1 and "--out" in result.stderr
     assert not (tmp / "handins/out").exists()
+
+
+def test_items_csv_holds_the_item_analysis_recomputed_from_grades_csv(graded):
+    """Discrimination is the corrected item-total correlation: recomputed here from grades.csv
+    (a question's share of points against the share of the student's other points)."""
+    import statistics
+
+    tmp, key, synthetic, _ = graded
+    grades = read_grades(tmp / "grades/grades.csv")
+    with open(tmp / "grades/items.csv", newline="") as handle:
+        items = {row["question_id"]: row for row in csv.DictReader(handle)}
+    checked = 0
+    for qid, q in key.questions.items():
+        xs, ys = [], []
+        for row in grades.values():
+            if row["status"] != "graded" or row[qid] == "":
+                continue
+            points, score = float(row[qid]), float(row["score"])
+            rest_max = float(row["max_score"]) - q.points
+            xs.append(points / q.points)
+            ys.append((score - points) / rest_max if rest_max else 0.0)
+        spread = len(xs) >= 3 and len(set(xs)) > 1 and len(set(ys)) > 1
+        if not spread:
+            assert items[qid]["discrimination"] == ""
+            continue
+        want = statistics.correlation(xs, ys)
+        assert float(items[qid]["discrimination"]) == pytest.approx(want, abs=5e-4), qid
+        checked += 1
+        if q.type in ("single", "multiple"):
+            picks = dict(p.split(": ") for p in items[qid]["picks"].split("; "))
+            assert set(picks) == {c.id + "*" * c.correct for c in q.choices}
+    assert checked >= 3
