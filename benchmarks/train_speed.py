@@ -6,15 +6,14 @@ each minibatch, the same one-sample ELBO, the same test pass) with none of fit's
 The classic DataLoader loop is reported for context only: how much faster ``fit`` is than it
 measures that loop's per-item overhead (a PIL image per digit), which varies by machine.
 
-The classic reference is the familiar loop of the classic PyTorch MNIST VAE example, written out below:
-a DataLoader over torchvision's MNIST dataset class (its ``__getitem__`` makes a uint8 PIL image
-and ``transforms.ToTensor()`` converts it), batch 128, Adam(lr=1e-3), loss = BCE (sum) + KL.
+The classic loop is that of the PyTorch MNIST VAE example, written out below: a DataLoader
+over torchvision's MNIST dataset class (its ``__getitem__`` makes a uint8 PIL image and
+``transforms.ToTensor()`` converts it), batch 128, Adam(lr=1e-3), loss = BCE (sum) + KL.
 The digits are the offline ones, written as MNIST idx files into a temporary folder.
 ``fit`` trains ``vae_course.models.VAE()`` (the same 784-400-20 / 20-400-784 architecture,
-starting from the same weights) on the same digits. Epochs alternate in one run (reference
-epoch, fit epoch, ...) so both see the same machine load. Each epoch = one pass over the
-training digits plus the test loss (per example, nats, one posterior sample per image).
-All three start from the same weights and alternate epochs (fit, classic, bare, ...).
+starting from the same weights) on the same digits. Epochs alternate in one run (fit epoch,
+classic epoch, bare epoch, ...) so all three see the same machine load. Each epoch = one pass
+over the training digits plus the test loss (per example, nats, one posterior sample per image).
 
 Also measured: decode latency for one latent vector and for a 16 x 16 grid of them.
 
