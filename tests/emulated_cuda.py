@@ -256,23 +256,38 @@ class _Stream:
         pass
 
 
-_INSTALLED: list[EmulatedCuda] = []
+_SAVED: dict = {}  # what install() replaced, for uninstall()
 
 
 def install() -> EmulatedCuda:
-    """Emulate one CUDA device in this process from now on (tests only; never undone)."""
-    if _INSTALLED:
-        return _INSTALLED[0]
-    mode = EmulatedCuda()
-    torch.Generator = _Generator
+    """Emulate one CUDA device in this process from now on (a chapter's kernel: for its life;
+    a test: until ``uninstall()``). Returns the active mode."""
+    if _SAVED:
+        return _SAVED["mode"]
     cuda = torch.cuda
-    cuda.is_available = lambda: True
-    cuda.device_count = lambda: 1
-    cuda.current_device = lambda: 0
-    cuda.get_device_name = lambda device=None: "emulated CUDA device (computes on the CPU)"
-    cuda.synchronize = lambda device=None: None
-    cuda.is_current_stream_capturing = lambda: False
-    torch.accelerator.current_stream = lambda device=None: _Stream()
+    replaced = {
+        (torch, "Generator"): _Generator,
+        (cuda, "is_available"): lambda: True,
+        (cuda, "device_count"): lambda: 1,
+        (cuda, "current_device"): lambda: 0,
+        (cuda, "get_device_name"): lambda device=None: "emulated CUDA device (the CPU computes)",
+        (cuda, "synchronize"): lambda device=None: None,
+        (cuda, "is_current_stream_capturing"): lambda: False,
+        (torch.accelerator, "current_stream"): lambda device=None: _Stream(),
+    }
+    _SAVED["attributes"] = {key: getattr(*key) for key in replaced}
+    for (owner, name), value in replaced.items():
+        setattr(owner, name, value)
+    mode = EmulatedCuda()
     mode.__enter__()
-    _INSTALLED.append(mode)
+    _SAVED["mode"] = mode
     return mode
+
+
+def uninstall() -> None:
+    """Undo ``install()``: the real torch again, no emulated device."""
+    if not _SAVED:
+        return
+    _SAVED.pop("mode").__exit__(None, None, None)
+    for (owner, name), value in _SAVED.pop("attributes").items():
+        setattr(owner, name, value)
