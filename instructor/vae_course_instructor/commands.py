@@ -97,6 +97,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .banks import read_assessment, read_file
     from .calculated import Calculated
+    from .fairness import fairness_problems
     from .lint import Problem, lint
 
     problems: list[Problem] = []
@@ -141,6 +142,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     problems.extend(checker_problems(files))
     # The whole bank is one page: assign's default selection puts every question together.
     problems.extend(answer_leaks(files))
+    for bank_file in files:
+        for q in bank_file.questions:
+            if isinstance(q, Calculated):
+                for message in fairness_problems(q):
+                    problems.append(Problem("error", bank_file.source, q.id, "parameters", message))
     for problem in problems:
         print(clean(str(problem), 400), file=sys.stderr if problem.level == "error" else sys.stdout)
     n_errors = sum(p.level == "error" for p in problems)
