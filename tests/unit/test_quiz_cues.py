@@ -8,7 +8,12 @@ import copy
 import pytest
 
 from vae_course.quiz import read_bank
-from vae_course.quiz.cues import first_word_score, longest_option_score, surface_cues
+from vae_course.quiz.cues import (
+    avoid_absolutes_score,
+    first_word_score,
+    longest_option_score,
+    surface_cues,
+)
 from vae_course.quiz.validate import parse_bank
 
 
@@ -120,8 +125,26 @@ def test_test_wise_strategies_do_no_better_than_chance_on_the_course_bank():
     for name, result in [
         ("longest option", longest_option_score(questions)),
         ("first word shown", first_word_score(questions)),
+        ("avoid absolutes", avoid_absolutes_score(questions)),
     ]:
         print(f"{name}: {result}")
         if result.n == 0:
             continue  # no question of that kind: nothing to exploit
         assert result.score <= result.chance + 2 * result.standard_error, (name, str(result))
+
+
+def test_avoiding_absolutes_beats_chance_where_only_distractors_have_them():
+    planted = [
+        single(f"99-abs-{i}", "It depends on the data", ["It is always zero", "It never changes"])
+        for i in range(10)
+    ]
+    bank = parse_bank({"chapter": "99_abs", "title": "A", "questions": planted}, "99_abs.yaml")
+    result = avoid_absolutes_score(bank.questions)
+    assert result.score == 1.0  # the key is the one option left
+    assert result.chance == pytest.approx(1 / 3)
+    assert result.score > result.chance + 2 * result.standard_error
+    # with an absolute in every key too, the strategy is a guess among all options
+    for q in planted:
+        q["choices"][0]["text"] = "It only depends on the data"
+    bank = parse_bank({"chapter": "99_abs", "title": "A", "questions": planted}, "99_abs.yaml")
+    assert avoid_absolutes_score(bank.questions).score == pytest.approx(1 / 3)

@@ -14,9 +14,10 @@ answers checked unfairly); :mod:`.independence` has the third, items that answer
   repeats a word of its text; a choice id says right/wrong; a blank's name is its answer;
 - **catch-all option**: "all / none / both / neither of the above" (or "of these").
 
-The two test-wise strategies are measured over a whole bank with ``longest_option_score`` and
-``first_word_score``: each returns (score, chance, standard error) so a test can check that the
-strategy does no better than guessing. From a shell: ``python -m vae_course.quiz.cues [files]``.
+The test-wise strategies are measured over a whole bank with ``longest_option_score``,
+``first_word_score`` and ``avoid_absolutes_score`` (drop the options that say always, never,
+only, ...): each returns (score, chance, standard error) so a test can check that the strategy
+does no better than guessing. From a shell: ``python -m vae_course.quiz.cues [files]``.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ class StrategyScore:
         )
 
 
-def _strategy(hits: list[bool], p_chance: list[float]) -> StrategyScore:
+def _strategy(hits: list[float], p_chance: list[float]) -> StrategyScore:
     n = len(hits)
     if n == 0:
         return StrategyScore(0.0, 0.0, 0.0, 0)
@@ -215,6 +216,28 @@ def longest_option_score(questions: Iterable[Question], *, shuffle: bool = True)
         best = max(shown, key=lambda c: visible_length(c.text))  # first of equals wins
         hits.append(best.correct)
         chance.append(1 / len(shown))
+    return _strategy(hits, chance)
+
+
+# Words a test-wise learner reads as "too strong to be true".
+ABSOLUTE = re.compile(
+    r"\b(always|never|every|exactly|cannot|can't|must|only|all|none|impossible|guaranteed?)\b",
+    re.IGNORECASE,
+)
+
+
+def avoid_absolutes_score(questions: Iterable[Question]) -> StrategyScore:
+    """'Drop the options that say always, never, only, ...; guess among the rest' over
+    single-choice questions: the expected score of that guess (among all options when every
+    one has such a word)."""
+    hits, chance = [], []
+    for q in questions:
+        if q.type != "single":
+            continue
+        plain = [(c, ABSOLUTE.search(markdown_to_text(c.text)) is None) for c in q.choices]
+        kept = [c for c, free in plain if free] or list(q.choices)
+        hits.append(sum(c.correct for c in kept) / len(kept))
+        chance.append(1 / len(q.choices))
     return _strategy(hits, chance)
 
 
@@ -247,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions = [q for f in files for q in f.questions]
     print(f"pick the longest option: {longest_option_score(questions)}")
     print(f"pick the first word shown: {first_word_score(questions)}")
+    print(f"avoid options with absolutes: {avoid_absolutes_score(questions)}")
     print(f"{len(cues)} problems in {len(files)} files")
     return 1 if cues else 0
 
