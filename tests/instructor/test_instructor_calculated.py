@@ -13,7 +13,7 @@ import lxml.etree as LET
 import numpy as np
 import pytest
 import torch
-from scipy import stats
+from scipy import optimize, stats
 from test_instructor_support import ROSTER, cli, read_grades
 
 from vae_course import losses
@@ -96,6 +96,15 @@ def _evidence(w, s, x):
     return math.log(integrate(p, z))
 
 
+def _kl_to_two_modes(w: float) -> float:
+    """KL(q || posterior) by quadrature: q = N(0, 1), posterior w N(0, 1) + (1 - w) N(40, 1)."""
+    z = np.linspace(-12.0, 52.0, 640_001)
+    log_q = stats.norm.logpdf(z)
+    log_post = np.logaddexp(np.log(w) + log_q, np.log1p(-w) + stats.norm.logpdf(z, loc=40.0))
+    integrate = getattr(np, "trapezoid", None) or np.trapz
+    return float(integrate(np.exp(log_q) * (log_q - log_post), z))
+
+
 def _angle(x0, y0, x1, y1):
     return abs(math.degrees(math.atan2(y1, x1) - math.atan2(y0, x0)))
 
@@ -115,6 +124,7 @@ INDEPENDENT = {
     ),
     "a03-gaussian-log-density": lambda v: _log_normal(v["x"], v["m"], v["s"]),
     "a03-linear-gaussian-evidence": lambda v: _evidence(v["w"], v["s"], v["x"]),
+    "a03-mode-seeking-gap": lambda v: _kl_to_two_modes(v["w"]),
     "a04-kl-one-dimension": lambda v: _kl(v["mu"], v["sd"]),
     "a04-kl-two-dimensions": lambda v: _kl(v["m1"], v["s1"]) + _kl(v["m2"], v["s2"]),
     "a05-nats-to-bits-per-dim": lambda v: losses.bits_per_dim(v["nats"], 784),
@@ -132,6 +142,9 @@ INDEPENDENT = {
         .item()
     ),
     "a08-beta-loss": lambda v: v["dist"] + v["beta"] * v["rate"],
+    "a08-collapse-threshold": lambda v: optimize.brentq(
+        lambda beta: (v["d1"] + beta * v["r1"]) - v["d0"], 0.0, 100.0, xtol=1e-12
+    ),
     "a09-iwae-two-samples": lambda v: (
         torch.logsumexp(torch.tensor([v["l1"], v["l2"]], dtype=torch.float64), 0) - math.log(2)
     ).item(),
