@@ -43,9 +43,15 @@ def _report_memory(result=None):  # the kernel's peak resident memory so far, af
 get_ipython().events.register("post_run_cell", _report_memory)
 """
 EMULATION_STARTUP = """\
+import os
+
 import emulated_cuda
+import torch
 
 emulated_cuda.install()
+# Two chapters run side by side (conftest): each kernel gets half of the cores, as quick mode's
+# seed_everything does on its own, instead of both oversubscribing all of them.
+torch.set_num_threads(max(1, (os.cpu_count() or 2) // 2))
 """
 
 
