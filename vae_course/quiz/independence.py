@@ -21,6 +21,7 @@ whole bank in one assignment by default (each chapter's quiz in the book is part
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -137,11 +138,12 @@ def _root(word: str) -> str:
 _COMMON |= {_root(w) for w in _COMMON}
 
 
-def _content(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _content(text: str) -> frozenset[str]:
     """Content words of ``text`` outside its formulas, reduced to their roots."""
     prose = markdown_to_text(_MATH.sub(" ", text)).lower()
     words = {_root(w) for w in _WORD.findall(prose) if len(w) >= 3 and not w.isdigit()}
-    return words - _COMMON
+    return frozenset(words - _COMMON)
 
 
 def _symbols(text: str) -> set[str]:
@@ -203,6 +205,7 @@ def _units(q: Question) -> list[_Unit]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
 def _key_terms(q: Question) -> list[tuple[set[str], set[str], bool]]:
     """What would give the item away, as alternatives (content words, formulas, whole): each
     accepted blank answer (``whole``: all of it must appear); or the words and formulas of
