@@ -175,6 +175,7 @@ TRICKY = [
     "\U0001f600" * 300,  # 300 code points (600 UTF-16 units): still normalized
     "\U0001f600" * 301,  # 301 code points: compared as typed
     "X  " * 150,
+    "a\x1cb \ufeffc\u2028d\u00a0e\u3000f",  # what counts as a space, on both sides
 ]
 
 

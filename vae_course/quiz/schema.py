@@ -128,8 +128,12 @@ def number_key(value: float) -> str:
     return f"{'-' if sign else ''}{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
 
 
+# Whitespace, the same set as JavaScript's \s (Python's str.split() also splits at \x1c-\x1f).
+_SPACES = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 def _unwrap(s: str) -> str:
