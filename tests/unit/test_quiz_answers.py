@@ -289,3 +289,14 @@ def test_bank_loads_and_checks_without_ipywidgets():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_typed_answer_to_a_question_without_one_is_a_clear_error():
+    word_bank = next(
+        q for q in BANK if q.type == "fill_blank" and not any(b.typed for b in q.blanks)
+    )
+    with pytest.raises(ValueError, match=f"question '{word_bank.id}': no typed blank"):
+        checking.accepts(word_bank, "latent")
+    single = next(q for q in BANK if q.type == "single")
+    with pytest.raises(ValueError, match="has no typed answer"):
+        checking.accepts(single, "a")

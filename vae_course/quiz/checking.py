@@ -165,7 +165,11 @@ def accepts(question: Question, typed: str) -> bool:
     if question.type == "numeric":
         answer: Any = typed
     elif question.type == "fill_blank":
-        typed_blank = next(b for b in question.blanks if b.typed)
+        typed_blank = next((b for b in question.blanks if b.typed), None)
+        if typed_blank is None:
+            raise ValueError(
+                f"question {question.id!r}: no typed blank (every blank has a word bank)"
+            )
         answer = {b.name: typed if b is typed_blank else b.answers[0] for b in question.blanks}
     else:
         raise ValueError(f"question {question.id!r}: type {question.type!r} has no typed answer")
