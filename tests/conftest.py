@@ -26,8 +26,10 @@ from standalone import prepare_plugins, standalone_env, test_run, with_solutions
 
 KINDS = ("unit", "notebooks", "browser", "instructor")
 
-# Wall-clock seconds per notebook, filled by the notebook tests, printed in the summary.
+# Wall-clock seconds per notebook, filled by the notebook tests, printed in the summary (with the
+# kernel's CPU seconds, which do not depend on what else the machine runs).
 NOTEBOOK_SECONDS: dict[str, float] = {}
+NOTEBOOK_CPU_SECONDS: dict[str, float] = {}
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +42,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     terminalreporter.section("notebook execution times (standalone nbval run)")
     for name, seconds in sorted(NOTEBOOK_SECONDS.items()):
-        terminalreporter.write_line(f"{name:<40} {seconds:6.1f} s")
+        cpu = NOTEBOOK_CPU_SECONDS.get(name)
+        kernel = f"   kernel CPU {cpu:7.1f} s" if cpu is not None else ""
+        terminalreporter.write_line(f"{name:<40} {seconds:6.1f} s{kernel}")
     total = sum(NOTEBOOK_SECONDS.values())
-    terminalreporter.write_line(f"{'total':<40} {total:6.1f} s")
+    cpu_total = sum(NOTEBOOK_CPU_SECONDS.values())
+    terminalreporter.write_line(f"{'total':<40} {total:6.1f} s   kernel CPU {cpu_total:7.1f} s")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -92,6 +97,7 @@ class ChapterRun:
     executed: Path  # the notebook with its outputs (missing when the run failed early)
     leftovers: list[str]  # files the chapter wrote next to itself
     peak_bytes: int | None  # the kernel's peak resident memory (None: it did not report)
+    cpu_seconds: float | None  # the kernel's CPU time (user + system), whatever the load
 
 
 def _run_chapter(notebook: Path, work: Path, site: Path, plugins: Path, out: Path) -> ChapterRun:
@@ -115,9 +121,18 @@ def _run_chapter(notebook: Path, work: Path, site: Path, plugins: Path, out: Pat
     seconds = time.perf_counter() - start
     leftovers = sorted({p.name for p in work.iterdir()} - {notebook.name})
     log = result.stdout[-6000:] + result.stderr[-3000:]
-    report = out / f"{notebook.stem}.peak_kib"
-    peak = int(report.read_text()) * 1024 if report.exists() else None
-    return ChapterRun(result.returncode, log, seconds, out / notebook.name, leftovers, peak)
+    report = out / f"{notebook.stem}.usage.json"
+    usage = json.loads(report.read_text()) if report.exists() else {}
+    peak = usage["peak_kib"] * 1024 if usage else None
+    return ChapterRun(
+        result.returncode,
+        log,
+        seconds,
+        out / notebook.name,
+        leftovers,
+        peak,
+        usage.get("cpu_seconds"),
+    )
 
 
 def _chapters_wanted(session) -> list[Path]:
@@ -152,6 +167,8 @@ def executed_chapters(request, installed_wheel, tmp_path_factory) -> dict[str, C
         results = {nb.stem: run for nb, run in zip(notebooks, runs, strict=True)}
     for stem, run in results.items():
         NOTEBOOK_SECONDS[f"{stem}.ipynb"] = run.seconds
+        if run.cpu_seconds is not None:
+            NOTEBOOK_CPU_SECONDS[f"{stem}.ipynb"] = run.cpu_seconds
     return results
 
 

@@ -25,22 +25,24 @@ HERE = Path(__file__).resolve().parent
 # IPython startup files, run by every chapter's kernel before the notebook's first cell: the
 # peak memory report (both runs) and the emulated CUDA device (the full run only).
 MEMORY_STARTUP = """\
+import json
 import os
 import resource
 
 from IPython import get_ipython
 
 
-def _report_memory(result=None):  # the kernel's peak resident memory so far, after each cell
+def _report_usage(result=None):  # the kernel's peak memory and CPU time so far, after each cell
     target = os.environ.get("VAE_COURSE_EXECUTED_DIR")
     if target:
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         name = os.environ.get("VAE_COURSE_CHAPTER", "chapter")
-        with open(os.path.join(target, name + ".peak_kib"), "w") as f:
-            f.write(str(peak_kib))
+        report = {"peak_kib": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+        with open(os.path.join(target, name + ".usage.json"), "w") as f:
+            json.dump(report, f)
 
 
-get_ipython().events.register("post_run_cell", _report_memory)
+get_ipython().events.register("post_run_cell", _report_usage)
 """
 EMULATION_STARTUP = """\
 import os
