@@ -225,14 +225,52 @@ def _first_single_choice() -> tuple[int, int, int]:
     raise AssertionError(f"{CHAPTER} has no single-choice question")
 
 
+def _click_text(learner: Learner, text) -> None:
+    """Click the middle of a choice's text with the mouse, as a learner would (a locator's click
+    would refuse: the text lets clicks through to the control stretched under it)."""
+    text.scroll_into_view_if_needed()
+    box = text.bounding_box()
+    learner.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def _wait_checked(learner: Learner, inputs, expected: list[bool]) -> None:
+    learner.page.wait_for_function(
+        "([els, want]) => els.every((el, i) => el.checked === want[i])",
+        arg=[inputs.element_handles(), expected],
+        timeout=30_000,
+    )
+
+
 def _answer(learner: Learner, choice: int, mark: str) -> None:
-    """Tick ``choice`` of the first single-choice question, press its Check, see ``mark``."""
+    """Click the text of ``choice`` of the first single-choice question: its radio button, and
+    only its, is selected. Press its Check, see ``mark``."""
     number, _, _ = _first_single_choice()
     quiz = learner.output(0)
     question = quiz.locator(".widget-vbox:has(> .widget-button)").nth(number)
-    question.locator("input[type=checkbox]").nth(choice).check()
+    radios = question.locator("input[type=radio]")
+    texts = question.locator(".vaeq-live-text")
+    assert question.locator("input[type=checkbox]").count() == 0
+    assert radios.count() == texts.count() >= 3
+    _click_text(learner, texts.nth(choice))
+    _wait_checked(learner, radios, [i == choice for i in range(radios.count())])
     question.locator("button", has_text="Check").click()
     question.get_by_text(mark).wait_for(timeout=30_000)
+
+
+def _multiple_choice_label_ticks_its_box(learner: Learner) -> None:
+    """The first multiple-choice question: clicking a choice's text ticks its checkbox, and a
+    second click unticks it; its choices' math is typeset."""
+    quiz = learner.output(0)
+    question = quiz.locator(".widget-vbox:has(> .widget-button):has(input[type=checkbox])").first
+    boxes = question.locator("input[type=checkbox]")
+    texts = question.locator(".vaeq-live-text")
+    assert boxes.count() == texts.count() >= 3
+    assert question.locator("input[type=radio]").count() == 0
+    assert texts.locator("mjx-container").count() >= 1, "the choices' math is typeset"
+    _click_text(learner, texts.nth(1))
+    _wait_checked(learner, boxes, [i == 1 for i in range(boxes.count())])
+    _click_text(learner, texts.nth(1))
+    _wait_checked(learner, boxes, [False] * boxes.count())
 
 
 def _shutdown_kernels(base: str) -> None:
@@ -257,13 +295,15 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         # 1. Run all, answer wrong then right, move a slider, save the responses.
         learner = Learner(browser, base, "lab.ipynb", shots)
         learner.command("notebook:run-all-cells")
-        learner.output(0).locator(".widget-checkbox").first.wait_for(timeout=90_000)
+        learner.output(0).locator("input[type=radio]").first.wait_for(timeout=90_000)
         sliders = learner.output(1).locator(".widget-slider")
         sliders.first.wait_for(timeout=90_000)
         learner.wait_idle()
         learner.screenshot("1-run-all")
         _answer(learner, wrong, MARK_WRONG)
+        learner.screenshot("1b-wrong-choice-checked", output=0)
         _answer(learner, right, MARK_RIGHT)
+        _multiple_choice_label_ticks_its_box(learner)
         images = learner.output(1).locator("img")
         before = [images.nth(i).get_attribute("src") for i in range(images.count())]
         readout = learner.output(1).locator(".widget-label").last.inner_text()
@@ -332,7 +372,7 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         reopened = learner.output(0).inner_text()
         reopened_explorer = learner.output(1).inner_text()
         learner.run_cell(0)
-        learner.output(0).locator(".widget-checkbox").first.wait_for(timeout=60_000)
+        learner.output(0).locator("input[type=radio]").first.wait_for(timeout=60_000)
         _answer(learner, right, MARK_RIGHT)
         learner.screenshot("5-reopened-and-rerun")
         assert learner.navigations == 0

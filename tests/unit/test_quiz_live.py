@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pytest
 
 from vae_course import quiz
-from vae_course.quiz import display
+from vae_course.quiz import display, live
 from vae_course.quiz.checking import MULTIPLE_WRONG
 from vae_course.quiz.shuffle import display_words
 from vae_course.quiz.static import OFFLINE_NOTE
@@ -51,7 +51,7 @@ BANK = {
             "choices": [
                 {"id": "chzone", "text": "One", "correct": True, "feedback": "One is."},
                 {"id": "chztwo", "text": "Two", "correct": True, "feedback": "Two is."},
-                {"id": "chzthree", "text": "Three", "feedback": "Three is not."},
+                {"id": "chzthree", "text": "Three, $\\log 2$", "feedback": "Three is not."},
             ],
             "explanation": "One and two.",
             "points": 2,
@@ -93,9 +93,14 @@ def view(q, qid):
 
 
 def tick(v, choice_id, value=True):
-    """Tick the box of a choice, wherever the shuffle put it."""
+    """Click a choice, wherever the shuffle put it, as the page would: a radio button sets its
+    index (None clears it), a checkbox its value."""
     position = [c.id for c in v.controls.shown_choices].index(choice_id)
-    v.controls.choice_boxes[position].value = value
+    box = v.controls.choice_boxes[position]
+    if isinstance(box, widgets.RadioButtons):
+        box.index = 0 if value else None
+    else:
+        box.value = value
 
 
 def text_of(feedback_widget) -> str:
@@ -108,20 +113,60 @@ def widget_tree(widget):
         yield from widget_tree(child)
 
 
-def test_choices_are_rows_that_wrap_with_typeset_math(sample):
-    v = view(sample, "qzsingle")
-    assert not any(isinstance(w, widgets.RadioButtons) for w in widget_tree(sample.widget))
-    for row, box, choice in zip(
-        v.controls.widgets, v.controls.choice_boxes, v.controls.shown_choices, strict=True
+def choice_text(label) -> str:
+    return re.sub(r"<[^>]+>", "", re.sub(r"<style>.*?</style>", "", label.value, flags=re.S))
+
+
+@pytest.mark.parametrize(
+    ("qid", "kind"), [("qzsingle", widgets.RadioButtons), ("qzmultiple", widgets.Checkbox)]
+)
+def test_choices_are_rows_that_wrap_with_typeset_math(sample, qid, kind):
+    v = view(sample, qid)
+    for i, (row, box, choice) in enumerate(
+        zip(v.controls.widgets, v.controls.choice_boxes, v.controls.shown_choices, strict=True)
     ):
-        checkbox, label = row.children
-        assert checkbox is box and isinstance(label, widgets.HTMLMath)
-        assert len(box.description) == 1  # a letter; the text is in the wrapping label
+        control, label = row.children
+        assert control is box and type(box) is kind and isinstance(label, widgets.HTMLMath)
+        letter = box.options[0][0] if kind is widgets.RadioButtons else box.description
+        assert letter == "ABC"[i]  # a letter; the text is in the wrapping label
         assert "white-space: normal" in label.value
-        text = re.sub(r"<[^>]+>", "", label.value)
-        assert text == choice.text  # the whole text, math left as $...$ for HTMLMath
-    assert any("$p(z)$" in row.children[1].value for row in v.controls.widgets)
-    assert any(LONG in row.children[1].value for row in v.controls.widgets)
+        assert choice_text(label) == choice.text  # the whole text, math as $...$ for HTMLMath
+        # the classes live.css stretches the control's label under the text by
+        assert live.CHOICE_CLASS in row._dom_classes
+        assert live.CONTROL_CLASS in box._dom_classes and live.TEXT_CLASS in label._dom_classes
+    math = {"qzsingle": "$p(z)$", "qzmultiple": "$\\log 2$"}[qid]
+    assert any(math in row.children[1].value for row in v.controls.widgets)
+    # the style once per question, in its first row, so a handout's question has it too
+    assert ["<style>" in row.children[1].value for row in v.controls.widgets] == [1, 0, 0]
+
+
+def test_single_choice_is_radio_buttons_that_name_no_choice(sample):
+    v = view(sample, "qzsingle")
+    radios = [w for w in widget_tree(v.box) if isinstance(w, widgets.RadioButtons)]
+    assert radios == v.controls.choice_boxes and len(radios) == 3
+    assert all(r.index is None and r.value is None for r in radios)  # nothing chosen yet
+    assert not any(isinstance(w, widgets.Checkbox) for w in widget_tree(v.box))
+    assert any(LONG in choice_text(row.children[1]) for row in v.controls.widgets)
+
+
+def test_choice_style_stretches_the_control_under_text_that_lets_clicks_through():
+    css = (live.resources.files("vae_course.quiz") / "static" / "live.css").read_text()
+    rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)))
+    rules = {" ".join(k.split()): v for k, v in rules.items()}
+    control = rules[f".{live.CHOICE_CLASS} > .{live.CONTROL_CLASS}"]
+    assert "position: absolute" in control and "left: 0" in control and "bottom: 0" in control
+    assert "pointer-events: none" in rules[f".{live.CHOICE_CLASS} > .{live.TEXT_CLASS}"]
+
+
+def test_select_sets_exactly_the_given_choices(sample):
+    single, multiple = view(sample, "qzsingle"), view(sample, "qzmultiple")
+    single.controls.select(["chzbeta"])
+    single.controls.select(["chzgamma"])
+    assert single.answer() == "chzgamma"
+    assert [b.value for b in single.controls.choice_boxes].count(True) == 1
+    multiple.controls.select(["chzone", "chzthree"])
+    multiple.controls.select(["chztwo", "chzone"])
+    assert multiple.answer() == ["chzone", "chztwo"]
 
 
 def test_check_buttons_are_sized_to_their_text(sample):
@@ -137,11 +182,12 @@ def test_widget_state_names_no_question_choice_or_blank_id(sample):
         assert identifier not in dumped, identifier
 
 
-def test_single_choice_keeps_one_box_ticked(sample):
+def test_single_choice_keeps_one_radio_button_selected(sample):
     v = view(sample, "qzsingle")
     tick(v, "chzbeta")
     tick(v, "chzgamma")
-    assert sum(b.value for b in v.controls.choice_boxes) == 1 and v.answer() == "chzgamma"
+    assert [b.index for b in v.controls.choice_boxes].count(0) == 1
+    assert v.answer() == "chzgamma"
 
 
 def test_single_choice_wrong_then_right(sample):

@@ -108,9 +108,7 @@ class AssignmentQuiz:
         q = self._question(question_id)
         controls = self._controls[q.id]
         if q.type in ("single", "multiple"):
-            chosen = {answer} if q.type == "single" else set(answer)
-            for choice, box in zip(controls.shown_choices, controls.choice_boxes, strict=True):
-                box.value = choice.id in chosen
+            controls.select([answer] if q.type == "single" else answer)
         elif q.type == "fill_blank":
             for name, box in controls.blank_inputs.items():
                 box.value = answer.get(name, "")

@@ -2,17 +2,22 @@
 
 The one widget builder of the quiz (:class:`AnswerControls` also serves the handout). Only
 widget APIs present in both ipywidgets 7.7 (Colab) and 8 are used (description, layout,
-observe, on_click, HTML, HTMLMath, HBox, VBox, Checkbox, Dropdown, Text, Button). Choices are
-rows of a checkbox labelled by letter and an HTMLMath label, so long choices wrap and their
-math is typeset (RadioButtons labels are plain text cut with an ellipsis); a single-choice
-question keeps one box ticked at a time. The widgets' state carries no question or choice id:
-the views map positions back to ids in Python.
+observe, on_click, add_class, HTML, HTMLMath, HBox, VBox, Checkbox, RadioButtons, Dropdown,
+Text, Button). A choice is a row: its control labelled by a letter (a radio button for single
+choice, a checkbox for multiple choice), then an HTMLMath text, so long choices wrap and their
+math is typeset; ``static/live.css`` stretches the control's label under the text, so a click
+on the text selects the choice. A RadioButtons with the choice texts as options would do
+neither: its labels are plain text (raw ``$p(z)$``), one line high and cut. Each radio button
+is a one-option RadioButtons and Python keeps one of them selected, which is what
+RadioButtons' own inputs are too (ipywidgets 8 gives them no shared ``name``). The widgets'
+state carries no question or choice id: the views map positions back to ids in Python.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from importlib import resources
 from typing import Any
 
 import ipywidgets as widgets
@@ -35,6 +40,12 @@ __all__ = [
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Widget HTML inherits the widgets' fixed line height; text that wraps needs a normal one.
 _WRAP = '<div style="line-height: 1.45; white-space: normal; padding-top: 0.2em">{}</div>'
+CHOICE_CLASS, CONTROL_CLASS, TEXT_CLASS = "vaeq-live-choice", "vaeq-live-control", "vaeq-live-text"
+
+
+def _choice_style() -> str:
+    css = resources.files(__package__).joinpath("static", "live.css").read_text("utf-8")
+    return f"<style>{css}</style>"
 
 
 def feedback_html(outcome: Outcome, question: Question, *, math: str = "dollar") -> str:
@@ -52,9 +63,10 @@ class AnswerControls:
     """The answer widgets of one question, without a Check button: ``widgets`` to lay out and
     ``answer()`` in the form checking.check takes (choice ids, never positions).
 
-    Per type: ``choice_boxes`` (single and multiple: one Checkbox per choice in the order
-    shown, which ``shown_choices`` lists), ``blank_inputs`` (fill_blank, by blank name),
-    ``number`` (numeric). Choices and word banks are shown in the display shuffle (seed: see
+    Per type: ``choice_boxes`` (single: one one-option RadioButtons per choice, its value True
+    when selected and None when not; multiple: one Checkbox per choice; in the order shown,
+    which ``shown_choices`` lists), ``blank_inputs`` (fill_blank, by blank name), ``number``
+    (numeric). Choices and word banks are shown in the display shuffle (seed: see
     shuffle.display_key), or as given with ``shuffle=False`` (a handout whose order is already
     the student's).
     """
@@ -66,21 +78,21 @@ class AnswerControls:
             self.shown_choices: list[Choice] = (
                 display_choices(q, seed) if shuffle else list(q.choices)
             )
-            self.choice_boxes: list[widgets.Checkbox] = []
+            self.choice_boxes: list[widgets.Widget] = []
             self.widgets: list[widgets.Widget] = []
             for i, choice in enumerate(self.shown_choices):
-                box = widgets.Checkbox(
-                    value=False,
-                    description=_LETTERS[i],
-                    indent=False,
-                    layout=widgets.Layout(width="auto", flex="0 0 auto"),
-                )
+                box = self._control(_LETTERS[i], single=q.type == "single")
+                box.add_class(CONTROL_CLASS)
+                text = _WRAP.format(markdown_to_html(choice.text, inline=True, math="dollar"))
                 label = widgets.HTMLMath(
-                    value=_WRAP.format(markdown_to_html(choice.text, inline=True, math="dollar")),
+                    value=(_choice_style() if i == 0 else "") + text,
                     layout=widgets.Layout(flex="1 1 auto", min_width="0"),
                 )
+                label.add_class(TEXT_CLASS)
+                row = widgets.HBox([box, label], layout=widgets.Layout(width="100%"))
+                row.add_class(CHOICE_CLASS)
                 self.choice_boxes.append(box)
-                self.widgets.append(widgets.HBox([box, label], layout=widgets.Layout(width="100%")))
+                self.widgets.append(row)
             if q.type == "single":
                 for box in self.choice_boxes:
                     box.observe(self._keep_one, names="value")
@@ -103,12 +115,26 @@ class AnswerControls:
             self.number = widgets.Text(value="", description="Answer", placeholder="a number")
             self.widgets = [self.number]
 
+    @staticmethod
+    def _control(letter: str, *, single: bool) -> widgets.Widget:
+        layout = widgets.Layout(width="auto", flex="0 0 auto")
+        if single:
+            return widgets.RadioButtons(options=[(letter, True)], index=None, layout=layout)
+        return widgets.Checkbox(value=False, description=letter, indent=False, layout=layout)
+
     def _keep_one(self, change: dict) -> None:
-        """Single choice: ticking one box unticks the others."""
+        """Single choice: selecting one radio button clears the others."""
         if change["new"]:
             for box in self.choice_boxes:
                 if box is not change["owner"] and box.value:
-                    box.value = False
+                    box.value = None
+
+    def select(self, choice_ids: Iterable[str]) -> None:
+        """Select exactly these choices, as a learner clicking them would (scripts, handouts)."""
+        chosen = set(choice_ids)
+        off = None if self.question.type == "single" else False
+        for choice, box in zip(self.shown_choices, self.choice_boxes, strict=True):
+            box.value = True if choice.id in chosen else off
 
     def answer(self) -> Any:
         """The answer currently entered, in the form checking.check expects."""
