@@ -233,10 +233,16 @@ def _click_text(learner: Learner, text) -> None:
     learner.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def _wait_checked(learner: Learner, inputs, expected: list[bool]) -> None:
+def _wait_checked(learner: Learner, question, kind: str, expected: list[bool]) -> None:
+    """Until the question's ``kind`` inputs are checked as ``expected``. The inputs are looked up
+    afresh each time: a RadioButtons view rebuilds its input whenever the kernel updates it
+    (the other radio buttons cleared, an echo), and an old input keeps its old state."""
     learner.page.wait_for_function(
-        "([els, want]) => els.every((el, i) => el.checked === want[i])",
-        arg=[inputs.element_handles(), expected],
+        """([root, kind, want]) => {
+            const els = Array.from(root.querySelectorAll(`input[type=${kind}]`));
+            return els.length === want.length && els.every((el, i) => el.checked === want[i]);
+        }""",
+        arg=[question.element_handle(), kind, expected],
         timeout=30_000,
     )
 
@@ -252,7 +258,7 @@ def _answer(learner: Learner, choice: int, mark: str) -> None:
     assert question.locator("input[type=checkbox]").count() == 0
     assert radios.count() == texts.count() >= 3
     _click_text(learner, texts.nth(choice))
-    _wait_checked(learner, radios, [i == choice for i in range(radios.count())])
+    _wait_checked(learner, question, "radio", [i == choice for i in range(radios.count())])
     question.locator("button", has_text="Check").click()
     question.get_by_text(mark).wait_for(timeout=30_000)
 
@@ -268,9 +274,9 @@ def _multiple_choice_label_ticks_its_box(learner: Learner) -> None:
     assert question.locator("input[type=radio]").count() == 0
     assert texts.locator("mjx-container").count() >= 1, "the choices' math is typeset"
     _click_text(learner, texts.nth(1))
-    _wait_checked(learner, boxes, [i == 1 for i in range(boxes.count())])
+    _wait_checked(learner, question, "checkbox", [i == 1 for i in range(boxes.count())])
     _click_text(learner, texts.nth(1))
-    _wait_checked(learner, boxes, [False] * boxes.count())
+    _wait_checked(learner, question, "checkbox", [False] * boxes.count())
 
 
 def _shutdown_kernels(base: str) -> None:
