@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from vae_course.quiz.bank import select_questions
+from vae_course.quiz.render import _DISPLAY_MATH, _INLINE_MATH
 from vae_course.quiz.shuffle import display_choices
 
 from browser import block_external, chromium, watch_console
@@ -225,6 +226,13 @@ def _first_single_choice() -> tuple[int, int, int]:
     raise AssertionError(f"{CHAPTER} has no single-choice question")
 
 
+def _formulas_shown() -> int:
+    """How many formulas the chapter's quiz shows before any Check: in stems and choices."""
+    _, questions = select_questions(CHAPTER)
+    texts = [t for q in questions for t in [q.stem, *(c.text for c in q.choices or ())]]
+    return sum(len(_INLINE_MATH.findall(t)) + len(_DISPLAY_MATH.findall(t)) for t in texts)
+
+
 def _click_text(learner: Learner, text) -> None:
     """Click the middle of a choice's text with the mouse, as a learner would (a locator's click
     would refuse: the text lets clicks through to the control stretched under it)."""
@@ -377,6 +385,10 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         learner.screenshot("4-reopened-explorer-output", output=1)
         reopened = learner.output(0).inner_text()
         reopened_explorer = learner.output(1).inner_text()
+        # the stand-in's math typeset by JupyterLab, its single choices radio buttons
+        stand_in = learner.output(0).locator(".vaeq-fallback")
+        typeset = stand_in.locator("mjx-container").count()
+        shown_radios = stand_in.locator("input[type=radio]:visible").count()
         learner.run_cell(0)
         learner.output(0).locator("input[type=radio]").first.wait_for(timeout=60_000)
         _answer(learner, right, MARK_RIGHT)
@@ -387,7 +399,12 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         _shutdown_kernels(base)
     # The quiz's stand-in output swaps in the static quiz where the widget is lost.
     assert "Error displaying widget" not in reopened, f"reopened quiz: {reopened[-300:]!r}"
-    assert "Question 1" in reopened or OFFLINE_NOTE in reopened, reopened[:300]
+    assert "Question 1" in reopened and OFFLINE_NOTE not in reopened, reopened[:300]
+    # every stem of the chapter's quiz has math; none is left as raw TeX
+    assert "\\(" not in reopened and "\\)" not in reopened, reopened[:600]
+    assert typeset == _formulas_shown(), typeset
+    single = [q for q in select_questions(CHAPTER)[1] if q.type == "single"]
+    assert shown_radios == sum(len(q.choices) for q in single), shown_radios
     # The explorer's stand-in replaces its lost widget with a one-line note.
     assert "Error displaying widget" not in reopened_explorer, reopened_explorer[-300:]
     assert "run this cell again" in reopened_explorer, reopened_explorer[:300]

@@ -65,8 +65,9 @@ def fallback_html(view_html: str) -> str:
     """A small output that stands in for a dead widget: see static/fallback.js.
 
     It carries ``view_html`` (base64 in an attribute, so an untrusted notebook's sanitizer,
-    which drops the script, shows nothing of it) and the script that swaps it in when the next
-    output, the widget's, shows a widget error instead of a widget.
+    which drops the script, shows nothing of it) and the script that puts it in at once,
+    invisible, so that JupyterLab typesets its math as it renders this output, and shows it
+    when the next output, the widget's, shows a widget error instead of a widget.
     """
     holder = f"vaeq-fb-{secrets.token_hex(6)}"
     encoded = base64.b64encode(view_html.encode("utf-8")).decode("ascii")
