@@ -29,6 +29,20 @@ def test_notebook_has_no_stored_outputs(notebook):
     assert not dirty, f"{notebook.name}: cells {dirty} store outputs or execution counts"
 
 
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_code_lines_fit_the_books_code_column(notebook):
+    """Code cells at most 80 columns (STYLE.md): longer lines scroll sideways in the book. The
+    Colab setup cell is a Colab form, hidden in the book, and exempt."""
+    long = [
+        f"cell {i}: {line}"
+        for i, cell in enumerate(read_notebook(notebook)["cells"])
+        if cell["cell_type"] == "code" and "colab-setup" not in cell["metadata"].get("tags", [])
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > 80
+    ]
+    assert not long, f"{notebook.name}: lines over 80 columns:\n" + "\n".join(long)
+
+
 def test_notebooks_are_in_sync_with_config():
     """Setup cell, kernelspec and GPU metadata match _config.yml (scripts/sync_notebooks.py)."""
     result = subprocess.run(
