@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from vae_course import quiz
-from vae_course.quiz import BankError, bank, checking
+from vae_course.quiz import BankError, bank, checking, validate
 
 STEM = "06_sampling"
 
@@ -308,6 +308,42 @@ MALFORMED = {
         "tags.difficulty",
         "must be one of easy, medium, hard",
     ),
+    "misspelt demand": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("demand", "recal"),
+        "s-single",
+        "tags.demand",
+        "must be one of recall, apply, measured, figure, code, got 'recal'",
+    ),
+    "no objectives": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("objectives", []),
+        "s-single",
+        "tags.objectives",
+        "must name at least one objective",
+    ),
+    "objective zero": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("objectives", [0]),
+        "s-single",
+        "tags.objectives[0]",
+        "must be an objective number (1 for the first), got 0",
+    ),
+    "objective not a number": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("objectives", [2, "3"]),
+        "s-single",
+        "tags.objectives[1]",
+        "must be an objective number (1 for the first), got '3'",
+    ),
+    "objectives not a list": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("objectives", 2),
+        "s-single",
+        "tags.objectives",
+        "must be a list of objective numbers",
+    ),
+    "objective named twice": (
+        lambda d: question(d, "s-single")["tags"].__setitem__("objectives", [1, 1]),
+        "s-single",
+        "tags.objectives",
+        "names an objective twice",
+    ),
 }
 
 
@@ -326,6 +362,38 @@ def test_malformed_bank_is_refused_naming_file_question_and_field(tmp_path, case
     if qid is not None:
         assert f"question {qid!r}" in message, message
     assert reason in message, message
+
+
+def test_objectives_and_demand_are_read_and_optional_outside_the_course_bank(tmp_path):
+    data = valid_bank()
+    question(data, "s-single")["tags"].update(objectives=[3, 1], demand="measured")
+    single, multiple, *_ = quiz.load_file(write_bank(tmp_path, data))
+    assert single.tags.objectives == (3, 1) and single.tags.demand == "measured"
+    # An instructor's own bank may leave them out (s-multiple has no tags at all).
+    assert multiple.tags.objectives == () and multiple.tags.demand is None
+
+
+@pytest.mark.parametrize(
+    "tags, field",
+    [
+        (None, "tags"),
+        ({"topic": "sampling", "demand": "code"}, "tags.objectives"),
+        ({"objectives": [1]}, "tags.demand"),
+    ],
+)
+def test_the_course_bank_requires_objectives_and_demand(tags, field):
+    data = valid_bank()
+    data["questions"] = [question(data, "s-kl")]
+    if tags is None:
+        data["questions"][0].pop("tags", None)
+    else:
+        data["questions"][0]["tags"] = tags
+    with pytest.raises(BankError) as info:
+        validate.parse_bank(data, f"{STEM}.yaml", STEM, require_tags=True)
+    assert info.value.field == field and info.value.question_id == "s-kl"
+    assert "missing" in str(info.value)
+    data["questions"][0]["tags"] = {"objectives": [1], "demand": "apply"}
+    validate.parse_bank(data, f"{STEM}.yaml", STEM, require_tags=True)
 
 
 def test_tolerance_message_matches_the_documented_form(tmp_path):

@@ -16,8 +16,17 @@ A bank file is parsed YAML (a mapping) of this shape; everything else is refused
         tolerance: {absolute: 0.01, relative: 0.05}               # numeric only, optional
         checks: {accept: ["2.00"], reject: ["2.1"]}  # numeric or one typed blank: test table
         explanation: "shown after every check"
-        tags: {topic: sampling, difficulty: easy}                 # optional
+        tags: {topic: sampling, difficulty: easy, objectives: [1, 3], demand: measured}
         points: 1                   # optional, default 1
+
+``tags`` is optional, and so is each of its keys, except in the course's own bank (the files
+of :func:`~vae_course.quiz.bank.bank_dir`; ``parse_bank(..., require_tags=True)``, run on them by
+tests/unit/test_quiz_coverage.py), where every question names ``objectives`` (the
+1-based positions, in its chapter notebook's "Learning objectives" list, of the objectives it
+tests) and ``demand`` (what it asks of the learner; one of :data:`DEMANDS`: ``recall`` a fact
+the chapter states, ``apply`` an idea of the chapter to a new case, predict or explain a
+``measured`` result of the chapter, read a ``figure`` or table of it, reason about its
+``code``). An instructor's own bank may leave them out.
 
 The validator lives in :mod:`vae_course.quiz.validate`; every problem raises :class:`BankError`,
 whose message names the file, the question and the field. Surface cues (an id naming its answer,
@@ -37,6 +46,8 @@ from typing import Any
 
 QUESTION_TYPES = ("single", "multiple", "fill_blank", "numeric")
 DIFFICULTIES = ("easy", "medium", "hard")
+# What a question asks of the learner (tags.demand); see the module docstring.
+DEMANDS = ("recall", "apply", "measured", "figure", "code")
 
 
 class BankError(ValueError):
@@ -263,9 +274,14 @@ class AnswerTable:
 
 @dataclass(frozen=True)
 class Tags:
+    """Where a question belongs. ``objectives``: 1-based positions in the chapter's list of
+    learning objectives (empty when not given); ``demand``: one of :data:`DEMANDS` or None."""
+
     chapter: str
     topic: str | None = None
     difficulty: str | None = None
+    objectives: tuple[int, ...] = ()
+    demand: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .schema import (
+    DEMANDS,
     DIFFICULTIES,
     QUESTION_TYPES,
     AnswerTable,
@@ -40,7 +41,7 @@ _TYPE_KEYS = {
 }
 _CHOICE_KEYS = {"id", "text", "correct", "feedback", "pinned"}
 _BLANK_KEYS = {"answers", "word_bank"}
-_TAG_KEYS = {"chapter", "topic", "difficulty"}
+_TAG_KEYS = {"chapter", "topic", "difficulty", "objectives", "demand"}
 _TOLERANCE_KEYS = {"absolute", "relative"}
 _CHECKS_KEYS = {"accept", "reject"}
 
@@ -117,11 +118,14 @@ class _Where:
         return items
 
 
-def parse_bank(data: Any, source: str, chapter: str | None = None) -> BankFile:
+def parse_bank(
+    data: Any, source: str, chapter: str | None = None, *, require_tags: bool = False
+) -> BankFile:
     """Validate one parsed bank file and build its questions.
 
     data: the YAML document; source: the file name used in error messages;
-    chapter: the expected chapter (the file stem), or None to accept any.
+    chapter: the expected chapter (the file stem), or None to accept any;
+    require_tags: every question must name tags.objectives and tags.demand (the course's bank).
     Raises BankError on the first problem found.
     """
     where = _Where(source)
@@ -149,7 +153,7 @@ def parse_bank(data: Any, source: str, chapter: str | None = None) -> BankFile:
     questions: list[Question] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_questions):
-        question = _parse_question(raw, index, file_chapter, source)
+        question = _parse_question(raw, index, file_chapter, source, require_tags)
         if question.id in seen:
             raise BankError(
                 "duplicate id (already used by an earlier question in this file)",
@@ -162,7 +166,9 @@ def parse_bank(data: Any, source: str, chapter: str | None = None) -> BankFile:
     return BankFile(chapter=file_chapter, title=title, questions=tuple(questions), source=source)
 
 
-def _parse_question(raw: Any, index: int, chapter: str, source: str) -> Question:
+def _parse_question(
+    raw: Any, index: int, chapter: str, source: str, require_tags: bool = False
+) -> Question:
     where = _Where(source, index=index)
     if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip():
         where = _Where(source, raw["id"])
@@ -194,7 +200,7 @@ def _parse_question(raw: Any, index: int, chapter: str, source: str) -> Question
     points = where.number(raw.get("points", 1), "points")
     if points <= 0:
         raise where.error("points", f"must be > 0, got {points!r}")
-    tags = _parse_tags(where, raw.get("tags"), chapter)
+    tags = _parse_tags(where, raw.get("tags"), chapter, require_tags)
 
     placeholders = _placeholders(where, stem)
     if qtype != "fill_blank" and placeholders:
@@ -228,8 +234,10 @@ def _parse_question(raw: Any, index: int, chapter: str, source: str) -> Question
     return Question(**common, answer=float(answer), tolerance=tolerance, checks=checks)
 
 
-def _parse_tags(where: _Where, raw: Any, chapter: str) -> Tags:
+def _parse_tags(where: _Where, raw: Any, chapter: str, required: bool = False) -> Tags:
     if raw is None:
+        if required:
+            raise where.error("tags", "missing (the course's bank needs objectives and demand)")
         return Tags(chapter=chapter)
     tags = where.mapping(raw, "tags")
     where.keys(tags, _TAG_KEYS, "tags", "tags")
@@ -243,7 +251,41 @@ def _parse_tags(where: _Where, raw: Any, chapter: str) -> Tags:
         raise where.error(
             "tags.difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
         )
-    return Tags(chapter=chapter, topic=topic, difficulty=difficulty)
+    if required:
+        for key in ("objectives", "demand"):
+            if key not in tags:
+                raise where.error(f"tags.{key}", "missing (every question of the course's bank)")
+    objectives = _parse_objectives(where, tags["objectives"]) if "objectives" in tags else ()
+    demand = tags.get("demand")
+    if "demand" in tags and demand not in DEMANDS:
+        raise where.error("tags.demand", f"must be one of {', '.join(DEMANDS)}, got {demand!r}")
+    return Tags(
+        chapter=chapter,
+        topic=topic,
+        difficulty=difficulty,
+        objectives=objectives,
+        demand=demand,
+    )
+
+
+def _parse_objectives(where: _Where, raw: Any) -> tuple[int, ...]:
+    """A non-empty list of distinct positive integers: objective numbers, counted from 1."""
+    field_name = "tags.objectives"
+    if not isinstance(raw, list):
+        raise where.error(
+            field_name, f"must be a list of objective numbers, e.g. [1, 3]; got {raw!r}"
+        )
+    if not raw:
+        raise where.error(field_name, "must name at least one objective, e.g. [1]")
+    for i, value in enumerate(raw):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise where.error(
+                f"{field_name}[{i}]",
+                f"must be an objective number (1 for the first), got {value!r}",
+            )
+    if len(set(raw)) != len(raw):
+        raise where.error(field_name, f"names an objective twice: {raw!r}")
+    return tuple(raw)
 
 
 def _placeholders(where: _Where, stem: str) -> list[str]:
