@@ -179,7 +179,10 @@ def _write(node: ast.AST, name: Callable[[str], str], lms: str) -> str:
             return "exp(1)" if lms == "moodle" else "e"
         return name(node.id)
     if isinstance(node, ast.UnaryOp):
-        return f"(-{w(node.operand)})" if isinstance(node.op, ast.USub) else w(node.operand)
+        if not isinstance(node.op, ast.USub):
+            return w(node.operand)
+        # "(0 - x)", not "(-x)": calculators differ on whether -(x)^(2) is -(x^2) or (-x)^2.
+        return f"(0 - {w(node.operand)})" if lms == "canvas" else f"(-{w(node.operand)})"
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow):
             if lms == "moodle":
