@@ -1,5 +1,5 @@
 """Figures: image grids, reconstructions, latent scatter plots, decoded manifolds, training
-curves, and the generative process as a diagram. Each function returns a
+curves, the rate-distortion plane, and the generative process as a diagram. Each function returns a
 ``matplotlib.figure.Figure`` built without pyplot, so nothing accumulates in pyplot's global
 state and it works headless; in Jupyter, a returned Figure displays as the cell's result (or
 use ``display(fig)``).
@@ -155,6 +155,51 @@ def training_curves(history, title: str | None = None) -> Figure:
         ax.set_ylabel("nats per example")
         ax.legend()
     fig.suptitle(title or "Training curves")
+    return fig
+
+
+def rate_distortion(rates, distortions, labels=None, elbos=(), title: str | None = None) -> Figure:
+    """Models as points in the plane of rate R (x) and distortion Delta (y), both in nats per
+    example, joined in the order given, with dashed lines of constant ELBO.
+
+    ``rates``, ``distortions``: (n,) the mean KL term and the mean -E_q log p(x|z) of each
+    model; ``labels``: n strings written next to the points; ``elbos``: ELBO values (nats) to
+    draw. Since ELBO = -(Delta + R), the models with a given ELBO lie on the line
+    Delta = -ELBO - R, of slope -1; both axes get the same scale, so those lines are diagonals.
+    """
+    r = np.asarray(rates, dtype=float)
+    dist = np.asarray(distortions, dtype=float)
+    levels = [float(e) for e in elbos]
+    if r.ndim != 1 or r.shape != dist.shape or len(r) == 0:
+        raise ValueError(
+            f"rates and distortions must be two (n,) sequences, n >= 1; got {r.shape} and "
+            f"{dist.shape}"
+        )
+    if labels is not None and len(labels) != len(r):
+        raise ValueError(f"labels must hold one string per model ({len(r)}); got {len(labels)}")
+    if not all(np.isfinite(e) for e in levels):
+        raise ValueError(f"elbos must be finite numbers; got {levels}")
+    # the x range starts at R = 0 (no information) and leaves room for the labels
+    x_lo, x_hi = 0.0, 1.15 * float(r.max()) + 1.0
+    x = np.array([x_lo, x_hi])
+    fig = Figure(figsize=(6, 5.2), layout="constrained")
+    ax = fig.add_subplot()
+    for i, level in enumerate(levels):
+        # Delta + R = -ELBO along the line
+        ax.plot(x, -level - x, "--", color=f"C{i + 1}", lw=1.2, label=f"ELBO = {level:.1f}")
+    ax.plot(r, dist, "o-", color="C0", zorder=3)
+    for label, a, b in zip(labels or [], r, dist, strict=False):  # no labels: none drawn
+        ax.annotate(str(label), (a, b), textcoords="offset points", xytext=(6, 4))
+    y_lo = float(dist.min()) - 0.1 * float(np.ptp(dist)) - 1.0
+    y_hi = float(dist.max()) + 0.1 * float(np.ptp(dist)) + 1.0
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal", adjustable="box")  # one nat is as long on both axes
+    ax.set_xlabel("rate $R$ = mean KL term (nats)")
+    ax.set_ylabel(r"distortion $\Delta$ = mean $-\log p_\theta(x|z)$ (nats)")
+    if levels:
+        ax.legend(title="dashed: constant ELBO", fontsize=8, loc="upper right")
+    ax.set_title(title or "Rate against distortion")
     return fig
 
 

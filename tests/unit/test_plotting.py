@@ -61,6 +61,9 @@ def _figures(digits, model):
         "training_curves": lambda: plotting.training_curves(history, title="Curves"),
         "ae_curves": lambda: plotting.training_curves(training.History([{"train_loss": 1.0}])),
         "generative_process": lambda: plotting.generative_process(z[:4], digits.images[:4]),
+        "rate_distortion": lambda: plotting.rate_distortion(
+            [30.0, 15.0, 4.0], [135.0, 147.0, 177.0]
+        ),
     }
 
 
@@ -74,6 +77,7 @@ def _figures(digits, model):
         "training_curves",
         "ae_curves",
         "generative_process",
+        "rate_distortion",
     ],
 )
 def test_figures_are_titled_labelled_and_leave_pyplot_alone(digits, model, name):
@@ -124,6 +128,38 @@ def test_generative_process_draws_each_code_and_its_image(digits):
     assert len(arrows) == 2 * 5
 
 
+def test_rate_distortion_draws_the_models_and_lines_of_constant_elbo():
+    rates, distortions = [54.5, 34.3, 15.2, 4.0], [132.9, 136.2, 147.9, 175.7]
+    elbos = [-(r + d) for r, d in zip(rates, distortions, strict=True)][::2]  # through 2 points
+    fig = plotting.rate_distortion(rates, distortions, ["a", "b", "c", "d"], elbos=elbos)
+    ax = fig.axes[0]
+    # The models: one solid line through the points, in order, each labelled.
+    (models,) = [line for line in ax.lines if line.get_linestyle() == "-"]
+    assert np.allclose(models.get_xdata(), rates) and np.allclose(models.get_ydata(), distortions)
+    assert [t.get_text() for t in ax.texts] == ["a", "b", "c", "d"]
+    # One dashed line per ELBO: Delta + R = -ELBO at every point it is drawn through, a slope
+    # of -1 that spans the plotted rates from R = 0, and the value in its legend entry.
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(dashed) == len(elbos)
+    for line, elbo in zip(dashed, elbos, strict=True):
+        x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        assert np.allclose(x + y, -elbo)
+        assert x.min() <= 0 and x.max() >= max(rates)
+        assert line.get_label() == f"ELBO = {elbo:.1f}"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"ELBO = {e:.1f}" for e in elbos]
+    # A model whose ELBO is drawn lies on its line: its point satisfies the line's equation.
+    assert np.isclose(rates[0] + distortions[0], -elbos[0])
+    # Equal scales, so the lines of slope -1 are drawn as diagonals.
+    assert ax.get_aspect() == 1.0
+    assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] > max(rates)
+    assert ax.get_ylim()[0] < min(distortions) and ax.get_ylim()[1] > max(distortions)
+    # Without elbos: no dashed line and no legend.
+    plain = plotting.rate_distortion(rates, distortions).axes[0]
+    assert not [line for line in plain.lines if line.get_linestyle() == "--"]
+    assert plain.get_legend() is None and not plain.texts
+
+
 def test_plotting_input_checks(digits):
     with pytest.raises(ValueError, match="latent_dim=2"):
         plotting.manifold(models.VAE(latent_dim=3))
@@ -141,3 +177,9 @@ def test_plotting_input_checks(digits):
         plotting.generative_process(torch.zeros(3, 2), digits.images[:4])
     with pytest.raises(ValueError, match="1 <= n <= 8"):
         plotting.generative_process(torch.zeros(9, 2), digits.images[:9])
+    with pytest.raises(ValueError, match=r"rates and distortions must be two \(n,\)"):
+        plotting.rate_distortion([1.0, 2.0], [3.0])
+    with pytest.raises(ValueError, match="one string per model"):
+        plotting.rate_distortion([1.0, 2.0], [3.0, 4.0], labels=["a"])
+    with pytest.raises(ValueError, match="elbos must be finite"):
+        plotting.rate_distortion([1.0], [3.0], elbos=[float("nan")])
