@@ -36,10 +36,10 @@ class ELBOTerms:
         With ``free_bits`` > 0 each latent dimension's batch-mean KL counts as at least
         ``free_bits`` nats, so dimensions below it get no push towards the prior.
         """
-        if beta < 0:
-            raise ValueError(f"beta must be >= 0; got {beta!r}")
-        if free_bits < 0:
-            raise ValueError(f"free_bits must be >= 0 nats per dimension; got {free_bits!r}")
+        if not 0 <= beta < math.inf:  # also refuses NaN
+            raise ValueError(f"beta must be >= 0 and finite; got {beta!r}")
+        if not 0 <= free_bits < math.inf:
+            raise ValueError(f"free_bits must be >= 0 nats and finite; got {free_bits!r}")
         if free_bits > 0:
             kl = self.kl_per_dim.mean(0).clamp(min=free_bits).sum()
         else:

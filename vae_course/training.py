@@ -4,6 +4,7 @@ and checkpoints (config + state dict, read back with ``torch.load(..., weights_o
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import time
@@ -100,6 +101,19 @@ def _check_labels(model, x, y, name: str):
         raise ValueError(f"{name.replace('x', 'y')} has {len(y)} labels for {len(x)} images")
 
 
+def _is_real(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_int(name: str, value, least: int | None) -> None:
+    """An int (not a bool) of at least ``least``, or a ValueError naming the argument."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if least is None or value >= least:
+            return
+    what = "an int" if least is None else ("a positive int" if least == 1 else f"an int >= {least}")
+    raise ValueError(f"{name} must be {what}; got {value!r}")
+
+
 def fit(
     model: torch.nn.Module,
     train_x: torch.Tensor,
@@ -134,18 +148,15 @@ def fit(
     Records are per-example means in nats; test_* parts are evaluated after each epoch.
     ``callback(record)``, if given, runs after each epoch (outside the timed part).
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int; got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0; got {lr!r}")
-    if warmup_epochs < 0:
-        raise ValueError(f"warmup_epochs must be >= 0; got {warmup_epochs!r}")
-    if beta < 0 or free_bits < 0:
-        raise ValueError(
-            f"beta and free_bits must be >= 0; got beta={beta!r}, free_bits={free_bits!r}"
-        )
+    _check_int("epochs", epochs, 1)
+    _check_int("batch_size", batch_size, 1)
+    _check_int("warmup_epochs", warmup_epochs, 0)
+    _check_int("seed", seed, None)
+    if not _is_real(lr) or not (0 < lr < math.inf):
+        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
+    for name, value in (("beta", beta), ("free_bits", free_bits)):
+        if not _is_real(value) or not (0 <= value < math.inf):
+            raise ValueError(f"beta and free_bits must be >= 0 and finite; got {name}={value!r}")
     if not isinstance(train_x, torch.Tensor) or len(train_x) == 0:
         raise ValueError(f"train_x must be a non-empty tensor; got {train_x!r:.60}")
     if objective is None:

@@ -1,0 +1,193 @@
+"""Boundaries of the numbers training reports, computed by hand: free bits either side of the
+threshold, per dimension of the batch mean; an epoch whose last batch is short; ``fit``'s
+arguments at their limits, refused with a message that names the argument."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+
+from vae_course import models, training
+from vae_course.losses import ELBOTerms
+
+
+def terms(kl_per_dim: list[list[float]], reconstruction: list[float]) -> ELBOTerms:
+    kl_per_dim = torch.tensor(kl_per_dim, dtype=torch.float64, requires_grad=True)
+    reconstruction = torch.tensor(reconstruction, dtype=torch.float64)
+    kl = kl_per_dim.sum(-1)
+    return ELBOTerms(reconstruction - kl, reconstruction, kl, kl_per_dim)
+
+
+# Two examples, two latent dimensions. Batch-mean KL per dimension: [0.2, 1.0]; dimension 0
+# is below a 0.5-nat threshold, dimension 1 above it. Example 1's dimension 1 (0.0 nats) is
+# below the threshold on its own, example 0's dimension 0 (0.1) too.
+KL = [[0.1, 2.0], [0.3, 0.0]]
+RECONSTRUCTION = [-10.0, -20.0]
+
+
+def test_free_bits_clamp_each_dimension_of_the_batch_mean():
+    t = terms(KL, RECONSTRUCTION)
+    # -(mean reconstruction) + beta * (max(0.5, 0.2) + max(0.5, 1.0)) = 15 + 1.5 = 16.5.
+    # Clamping per example instead would give 15 + (0.5 + 1.25) = 16.75; clamping each
+    # example's total KL 15 + (2.1 + 0.5) / 2 = 16.3.
+    assert t.objective(beta=1.0, free_bits=0.5).item() == pytest.approx(16.5, abs=1e-12)
+    assert t.objective(beta=2.0, free_bits=0.5).item() == pytest.approx(18.0, abs=1e-12)
+
+
+def test_free_bits_gradient_vanishes_only_below_the_threshold():
+    t = terms(KL, RECONSTRUCTION)
+    t.objective(beta=2.0, free_bits=0.5).backward()
+    # Dimension 0 (batch mean 0.2 < 0.5): no push towards the prior, for either example.
+    # Dimension 1 (1.0 > 0.5): beta / N = 1 for each example, including example 1 whose own
+    # KL there (0.0) is below the threshold.
+    assert t.kl_per_dim.grad.tolist() == [[0.0, 1.0], [0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("free_bits", "want"),
+    [
+        (0.2 - 1e-9, 15 + 1.2),  # just below dimension 0's mean: nothing clamped
+        (0.2, 15 + 1.2),  # at it
+        (0.2 + 1e-6, 15 + 0.2 + 1e-6 + 1.0),  # just above: dimension 0 counts as free_bits
+        (1.0 + 1e-6, 15 + 2 * (1.0 + 1e-6)),  # above both
+    ],
+)
+def test_free_bits_either_side_of_the_threshold(free_bits, want):
+    assert terms(KL, RECONSTRUCTION).objective(free_bits=free_bits).item() == pytest.approx(
+        want, abs=1e-12
+    )
+
+
+def test_zero_free_bits_is_the_plain_batch_mean():
+    # 15 + mean(2.1, 0.3) = 16.2; the per-dimension path would give the same here, so the
+    # test above pins the clamp and this one the plain path.
+    assert terms(KL, RECONSTRUCTION).objective().item() == pytest.approx(16.2, abs=1e-12)
+
+
+class Constant(torch.nn.Module):
+    """A model with one parameter and nothing to learn from x."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+
+def record_mean(model, x, generator):
+    # loss depends on the parameter only; "pixel" is the batch mean of x's pixels.
+    return {"loss": (model.w**2).sum(), "pixel": x.mean()}
+
+
+def images(values: list[float]) -> torch.Tensor:
+    return (
+        torch.tensor(values, dtype=torch.float32)
+        .view(-1, 1, 1, 1)
+        .expand(-1, 1, 28, 28)
+        .contiguous()
+    )
+
+
+@pytest.mark.parametrize("batch_size", [2, 3, 4, 5, 7, 100])
+def test_epoch_mean_weights_each_batch_by_its_real_size(batch_size):
+    # Five images of constant value 1..5: the per-example mean is 3 whatever the batching.
+    # Weighting the short last batch by batch_size instead (e.g. 2, 2, 1 -> 2, 2, 2) gives
+    # 3 + (batch_size - len(last)) * mean(last) / 5, never 3 since every value is >= 1.
+    history = training.fit(
+        Constant(),
+        images([1, 2, 3, 4, 5]),
+        epochs=2,
+        batch_size=batch_size,
+        objective=record_mean,
+        progress=False,
+        device="cpu",
+    )
+    assert history["train_pixel"] == pytest.approx([3.0, 3.0], abs=1e-6)
+    assert history["train_loss"] == [0.0, 0.0]
+
+
+def test_evaluate_weights_a_short_last_batch_by_its_size():
+    # evaluate works 500 images at a time: 501 images, the last one alone with value 1000.
+    x = images([0.0] * 500 + [1000.0])
+    result = training.evaluate(Constant(), x, objective=record_mean)
+    assert result["pixel"] == pytest.approx(1000.0 / 501, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return models.VAE(hidden_dim=8, latent_dim=2), torch.rand(6, 1, 28, 28)
+
+
+def test_batch_larger_than_the_data_is_one_batch(tiny):
+    model, x = tiny
+    steps = []
+    history = training.fit(
+        model,
+        x,
+        epochs=1,
+        batch_size=1000,
+        progress=False,
+        device="cpu",
+        objective=lambda m, xb, g: steps.append(len(xb)) or {"loss": m.encode(xb)[0].sum() * 0},
+    )
+    assert steps == [6] and len(history) == 1
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5])
+def test_beta_zero_and_free_bits_zero_are_accepted(tiny, beta):
+    model, x = tiny
+    history = training.fit(model, x, epochs=1, beta=beta, free_bits=0.0, progress=False)
+    assert math.isfinite(history.final["train_loss"])
+
+
+BAD = [
+    ("epochs", 0),
+    ("epochs", -1),
+    ("epochs", 1.0),
+    ("epochs", True),
+    ("batch_size", 0),
+    ("batch_size", 2.5),
+    ("batch_size", True),
+    ("lr", 0),
+    ("lr", 0.0),
+    ("lr", -1e-3),
+    ("lr", math.nan),
+    ("lr", math.inf),
+    ("lr", "1e-3"),
+    ("beta", -1e-9),
+    ("beta", math.nan),
+    ("beta", math.inf),
+    ("free_bits", -0.5),
+    ("free_bits", math.nan),
+    ("free_bits", math.inf),
+    ("warmup_epochs", -1),
+    ("warmup_epochs", 1.5),
+    ("warmup_epochs", True),
+    ("seed", 1.5),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD, ids=[f"{n}={v!r}" for n, v in BAD])
+def test_fit_refuses_arguments_past_their_limits_by_name(tiny, name, value):
+    model, x = tiny
+    before = [p.detach().clone() for p in model.parameters()]
+    kwargs = {"epochs": 1, "progress": False, name: value}
+    if name in ("beta", "free_bits"):
+        message = rf"^beta and free_bits must be >= 0 and finite; got {name}={re_repr(value)}$"
+    else:
+        message = rf"^{name} must be .*; got {re_repr(value)}$"
+    with pytest.raises(ValueError, match=message):
+        training.fit(model, x, **kwargs)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def re_repr(value) -> str:
+    return re.escape(repr(value))
+
+
+@pytest.mark.parametrize(("name", "value"), [("beta", -1.0), ("free_bits", math.nan)])
+def test_elbo_objective_refuses_a_bad_beta_or_free_bits(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        terms(KL, RECONSTRUCTION).objective(**{name: value})
