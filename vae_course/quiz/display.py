@@ -98,7 +98,7 @@ class Quiz:
         in its own frame, where the stand-in can do nothing: there only the quiz is shown.
         """
         bundle = self._repr_mimebundle_()
-        display_with_stand_in(bundle, bundle.get("text/html", ""))
+        display_with_stand_in(bundle, self.to_html(math_bank=True))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         # text/html stays beside the widget view: front ends without the widget's model

@@ -28,6 +28,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 import secrets
 from importlib import resources
 
@@ -82,6 +83,40 @@ def _payload(question: Question, number: int, salt: str, seed: str | None) -> di
     return {"lo": lo, "hi": hi, "ex": explanation}
 
 
+_MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+
+
+def _formulas(value: object) -> set[tuple[str, str]]:
+    """Every (delimiter, TeX) pair written as ``\\( \\)`` or ``\\[ \\]`` in a payload's HTML
+    strings; the TeX as the browser's text nodes will hold it (entities decoded)."""
+    if isinstance(value, str):
+        return {
+            ("(", html.unescape(m[1])) if m[1] is not None else ("[", html.unescape(m[2]))
+            for m in _MATH.finditer(value)
+        }
+    if isinstance(value, list):
+        return set().union(*(_formulas(v) for v in value))
+    if isinstance(value, dict):
+        return set().union(*(_formulas(v) for v in value.values()))
+    return set()
+
+
+def math_bank_html(payloads: list[dict]) -> str:
+    """Each formula of the quizzes' feedback and explanations, once, in a laid-out but invisible
+    block. Where a page has no MathJax of its own to call (JupyterLab typesets an output's math
+    once, as it renders it, and keeps its MathJax to itself), quiz.js puts a copy of the
+    typeset formula from here in place of the TeX of the feedback it shows. Sorted, so the
+    bank says nothing about which choice a formula's feedback belongs to."""
+    spans = []
+    for kind, tex in sorted(_formulas(payloads)):
+        close = ")" if kind == "(" else "]"
+        spans.append(
+            f'<span data-tex="{html.escape(kind + tex)}">'
+            f"\\{kind}{html.escape(tex, quote=False)}\\{close}</span>"
+        )
+    return f'<div class="vaeq-mathbank" aria-hidden="true">{"".join(spans)}</div>'
+
+
 def _controls(question: Question, qid: str, seed: str | None) -> tuple[str, str]:
     """(stem HTML, controls HTML) for one question; ``qid`` is its unique DOM id prefix."""
     esc = html.escape
@@ -131,22 +166,27 @@ def render_static(
     uid: str | None = None,
     key: bytes | None = None,
     salt: str | None = None,
+    math_bank: bool = False,
 ) -> str:
     """The whole static quiz as one HTML fragment with its CSS and JS inline.
 
     seed: display-order seed (None: the book's order; a student's seed: their order, see
     shuffle.display_key). uid / key / salt default to fresh random values, so several quizzes
     on one page never share DOM ids; tests pass fixed ones to compare renderings.
+    math_bank: add :func:`math_bank_html` (the stand-in in a reopened notebook needs it; the
+    book, whose MathJax typesets feedback as it is shown, does not).
     """
     uid = uid or f"vaeq-{secrets.token_hex(6)}"
     key = key or secrets.token_bytes(16)
     salt = salt or secrets.token_hex(8)
     total = sum(q.points for q in questions)
     blocks = []
+    payloads = []
     for number, question in enumerate(questions, start=1):
         qid = f"{uid}-q{number}"
         stem, controls = _controls(question, qid, seed)
-        payload = encode_payload(_payload(question, number, salt, seed), key)
+        payloads.append(_payload(question, number, salt, seed))
+        payload = encode_payload(payloads[-1], key)
         blocks.append(
             f'<div class="vaeq-question" id="{qid}" data-type="{question.type}" '
             f'data-points="{question.points:g}" data-payload="{payload}">'
@@ -169,6 +209,7 @@ def render_static(
         f'<p class="vaeq-offline"><strong>{OFFLINE_NOTE}</strong></p>'
         f"{''.join(blocks)}"
         f'<p class="vaeq-score" id="{uid}-score" aria-live="polite">{score_text(0, total)}</p>'
+        f"{math_bank_html(payloads) if math_bank else ''}"
         f"<script>{_asset('quiz.js')}\nwindow.vaeCourseQuiz.init({json.dumps(uid)});</script>"
         "</section>"
     )

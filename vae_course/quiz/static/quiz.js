@@ -223,10 +223,60 @@
     return div.innerHTML;
   }
 
+  var FORMULA = /\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
+
+  /* Where no MathJax can be called (JupyterLab keeps its own to itself and typesets an output
+     only as it renders it), put copies of the formulas the stand-in's math bank had typeset
+     then in place of the TeX in `element`; TeX the bank lacks stays as it is. */
+  function typesetFromBank(element) {
+    var root = element.closest(".vaeq");
+    var bank = root && root.querySelector(".vaeq-mathbank");
+    if (!bank) {
+      return;
+    }
+    var typeset = {};
+    Array.prototype.forEach.call(bank.querySelectorAll("[data-tex]"), function (span) {
+      var done = span.querySelector("mjx-container, .MathJax");
+      if (done) {
+        typeset[span.getAttribute("data-tex")] = done;
+      }
+    });
+    var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    var texts = [];
+    while (walker.nextNode()) {
+      texts.push(walker.currentNode);
+    }
+    texts.forEach(function (node) {
+      var text = node.nodeValue;
+      var parts = document.createDocumentFragment();
+      var last = 0;
+      var found = false;
+      text.replace(FORMULA, function (whole, inline, display, at) {
+        var math = typeset[inline !== undefined ? "(" + inline : "[" + display];
+        if (!math) {
+          return whole;
+        }
+        found = true;
+        parts.appendChild(document.createTextNode(text.slice(last, at)));
+        parts.appendChild(math.cloneNode(true));
+        last = at + whole.length;
+        return whole;
+      });
+      if (found) {
+        parts.appendChild(document.createTextNode(text.slice(last)));
+        node.parentNode.replaceChild(parts, node);
+      }
+    });
+  }
+
   function typeset(element) {
     var mj = window.MathJax;
-    if (mj && typeof mj.typesetPromise === "function") {
+    if (mj && typeof mj.typesetPromise === "function") {  /* MathJax 3: the book */
       mj.typesetPromise([element]).catch(function () {});
+    } else if (mj && mj.Hub && typeof mj.Hub.Queue === "function") {  /* 2: Notebook 6 */
+      mj.Hub.Queue(["Typeset", mj.Hub, element]);
+    } else {
+      typesetFromBank(element);
     }
   }
 
