@@ -1,0 +1,171 @@
+"""Marks at their boundaries, computed by hand: grades.csv's percent, the most chosen wrong
+answer and the item analysis of a small class with two different wrong answers, and the latest
+attempt of a hand-in counting (a right answer after a wrong one, and the reverse)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from types import SimpleNamespace
+
+import pytest
+from test_instructor_support import assign_class, notebook_payload, right_answer, wrong_answer
+
+from vae_course.quiz.handout_widget import AssignmentQuiz
+from vae_course.quiz.responses import Attempt, Responses
+from vae_course.quiz.schema import Choice, Question, Tags, Tolerance
+from vae_course_instructor.grade import ItemResult, StudentResult, grade, grades_csv, item_rows
+from vae_course_instructor.handins import read_handins
+from vae_course_instructor.keyfile import read_key
+from vae_course_instructor.roster import Student
+
+SINGLE = Question(
+    id="q-single",
+    type="single",
+    stem="Which?",
+    explanation="",
+    tags=Tags("zz"),
+    points=2,
+    choices=(
+        Choice("a", "right", correct=True),
+        Choice("b", "often chosen"),
+        Choice("c", "once chosen"),
+        Choice("d", "never chosen"),
+    ),
+)
+NUMBER = Question(
+    id="q-number",
+    type="numeric",
+    stem="How much, to one decimal?",
+    explanation="",
+    tags=Tags("zz"),
+    points=1,
+    answer=1.5,
+    tolerance=Tolerance(absolute=0.05),
+)
+# Six students: (choice on q-single, number on q-number). q-single: a, a right; b three
+# times, c once, d never. q-number right for students 1 and 3.
+CLASS = [("a", 1.5), ("a", 9.0), ("b", 1.5), ("b", 9.0), ("b", 9.0), ("c", 9.0)]
+
+
+def result(i: int, choice: str, number: float) -> StudentResult:
+    items = []
+    for q, answer in ((SINGLE, choice), (NUMBER, number)):
+        right = answer == "a" if q is SINGLE else answer == 1.5
+        items.append(ItemResult(q, answer, right, q.points if right else 0.0, ""))
+    return StudentResult(Student(f"s{i}", f"Student {i}"), "graded", f"s{i}.json", tuple(items))
+
+
+@pytest.fixture(scope="module")
+def small_class():
+    key = SimpleNamespace(
+        questions={SINGLE.id: SINGLE, NUMBER.id: NUMBER},
+        versions=[SimpleNamespace(question_ids=[SINGLE.id, NUMBER.id]) for _ in CLASS],
+    )
+    results = [result(i, c, n) for i, (c, n) in enumerate(CLASS, start=1)]
+    return key, results
+
+
+def test_grades_csv_percent_is_the_share_of_points_in_percent(small_class):
+    key, results = small_class
+    rows = list(csv.DictReader(io.StringIO(grades_csv(key, results))))
+    # s1: 2 + 1 of 3 points; s2: 2 of 3; s3: 1 of 3; s4: 0 of 3.
+    got = {r["student_id"]: (r["score"], r["max_score"], r["percent"]) for r in rows}
+    assert got["s1"] == ("3", "3", "100.0")
+    assert got["s2"] == ("2", "3", "66.7")
+    assert got["s3"] == ("1", "3", "33.3")
+    assert got["s4"] == ("0", "3", "0.0")
+    assert [r["q-single"] for r in rows] == ["2", "2", "0", "0", "0", "0"]
+
+
+def test_no_questions_is_zero_percent():
+    key = SimpleNamespace(questions={}, versions=[])
+    empty = StudentResult(Student("s0", "Nobody"), "no hand-in", "", ())
+    row = next(csv.DictReader(io.StringIO(grades_csv(key, [empty]))))
+    assert row["percent"] == "0.0"
+
+
+def test_most_chosen_wrong_answer_of_two_different_ones(small_class):
+    key, results = small_class
+    rows = {r["question_id"]: r for r in item_rows(key, results)}
+    single = rows["q-single"]
+    assert single["most_chosen_wrong"] == "B. often chosen [b]"
+    assert single["most_chosen_wrong_count"] == 3
+    assert (single["graded"], single["answered"], single["correct"]) == (6, 6, 2)
+    assert single["share_correct"] == "0.333"
+    assert single["picks"] == "a*: 2; b: 3; c: 1; d: 0"
+    number = rows["q-number"]
+    assert number["most_chosen_wrong"] == "9" and number["most_chosen_wrong_count"] == 4
+
+
+def test_a_tie_between_wrong_answers_is_broken_by_the_answer_text():
+    key = SimpleNamespace(questions={SINGLE.id: SINGLE, NUMBER.id: NUMBER}, versions=[])
+    results = [result(i, c, 1.5) for i, c in enumerate(["c", "b", "a"], start=1)]
+    row = next(r for r in item_rows(key, results) if r["question_id"] == "q-single")
+    assert row["most_chosen_wrong"] == "B. often chosen [b]"  # '"b"' < '"c"'
+    assert row["most_chosen_wrong_count"] == 1
+
+
+def test_item_analysis_by_hand(small_class):
+    key, results = small_class
+    rows = {r["question_id"]: r for r in item_rows(key, results)}
+    # Scores on q-single x = [1, 1, 0, 0, 0, 0], rest (q-number) y = [1, 0, 1, 0, 0, 0]:
+    # means 1/3; sum (x - mx)(y - my) = (4 - 2 - 2 + 3) / 9 = 1/3; sum (x - mx)^2 = 4/3 for
+    # both; r = (1/3) / (4/3) = 0.25, and the same for q-number by symmetry.
+    assert rows["q-single"]["discrimination"] == "0.250"
+    assert rows["q-number"]["discrimination"] == "0.250"
+    assert rows["q-single"]["review"] == "distractor d picked by nobody"
+    assert rows["q-number"]["review"] == ""
+
+
+# -- the latest attempt counts ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def assigned(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("latest")
+    handout, key_path, _ = assign_class(tmp)
+    return tmp, handout, read_key(key_path)
+
+
+def test_the_latest_attempt_counts(assigned):
+    tmp, handout, key = assigned
+    version = key.versions[0]
+    sid = version.student.student_id
+    questions = key.questions_of(version)
+    nb = json.loads((handout / f"{sid}.ipynb").read_text(encoding="utf-8"))
+    quiz = AssignmentQuiz.from_json(notebook_payload(nb))
+    for q in questions:
+        quiz.set_answer(q.id, right_answer(q, 0))
+    document = quiz.responses_document(sid)
+    by_id = {a["question_id"]: a for a in document["attempts"]}
+    assert set(by_id) == {q.id for q in questions}
+    # Question 0: wrong, then right (right counts). Question 1: right, then wrong (wrong
+    # counts). The others: right once.
+    first, second = questions[0], questions[1]
+    wrong_first = {**by_id[first.id], "answer": wrong_answer(first)}
+    wrong_last = {**by_id[second.id], "answer": wrong_answer(second)}
+    document["attempts"] = [wrong_first, *document["attempts"], wrong_last]
+    folder = tmp / "handins"
+    folder.mkdir()
+    (folder / f"responses-{sid}.json").write_text(json.dumps(document), encoding="utf-8")
+    handins, rejected = read_handins(folder, key)
+    assert rejected == [] and len(handins) == 1
+    results = {r.student.student_id: r for r in grade(key, handins, rejected)}
+    marks = {i.question.id: i.correct for i in results[sid].items}
+    assert marks[first.id] is True
+    assert marks[second.id] is False
+    assert all(marks[q.id] for q in questions[2:])
+    assert results[sid].score == sum(q.points for q in questions) - second.points
+
+
+def test_responses_latest_is_the_last_attempt_of_that_question():
+    responses = Responses()
+    responses.attempts = [
+        Attempt("q1", "a", True, 1, "2026-01-01T10:00:00+00:00"),
+        Attempt("q2", "b", False, 0, "2026-01-01T10:01:00+00:00"),
+        Attempt("q1", "c", False, 0, "2026-01-01T10:02:00+00:00"),
+        Attempt("q2", "d", True, 1, "2026-01-01T10:03:00+00:00"),
+    ]
+    assert responses.latest("q1").answer == "c"
+    assert responses.latest("q2").answer == "d"
+    assert responses.latest("q3") is None
