@@ -105,6 +105,27 @@ def _kl_to_two_modes(w: float) -> float:
     return float(integrate(np.exp(log_q) * (log_q - log_post), z))
 
 
+def _elbo_gap(v) -> float:
+    """log p(x) by quadrature minus the ELBO of q = N(m, sd^2), both in closed or numeric form
+    independent of the posterior: E_q[log p(x | z)] + E_q[log p(z)] + H(q)."""
+    w, s, x, m, sd = v["w"], v["s"], v["x"], v["m"], v["sd"]
+    expected_log_lik = -0.5 * math.log(2 * math.pi * s**2) - ((x - w * m) ** 2 + w**2 * sd**2) / (
+        2 * s**2
+    )
+    expected_log_prior = -0.5 * math.log(2 * math.pi) - (m**2 + sd**2) / 2
+    entropy = torch.distributions.Normal(0.0, sd).entropy().item()
+    return _evidence(w, s, x) - (expected_log_lik + expected_log_prior + entropy)
+
+
+def _linear_code_error(v) -> float:
+    """Squared error of the best rank-2 linear reconstruction of a 4-D covariance: the
+    Eckart-Young residual, computed by an SVD of the covariance's square root."""
+    cov_sqrt = np.diag(np.sqrt([v["b"], v["f"], v["a"], v["c"]]))
+    u, sv, vt = np.linalg.svd(cov_sqrt)
+    best = (u[:, :2] * sv[:2]) @ vt[:2]
+    return float(np.sum((cov_sqrt - best) ** 2))
+
+
 def _angle(x0, y0, x1, y1):
     return abs(math.degrees(math.atan2(y1, x1) - math.atan2(y0, x0)))
 
@@ -148,6 +169,33 @@ INDEPENDENT = {
     "a09-iwae-two-samples": lambda v: (
         torch.logsumexp(torch.tensor([v["l1"], v["l2"]], dtype=torch.float64), 0) - math.log(2)
     ).item(),
+    "a01-linear-code-error": _linear_code_error,
+    "a02-code-rescaling": lambda v: (
+        v["lam"]
+        * (torch.tensor([v["z1"], v["z2"], v["z3"]], dtype=torch.float64) / v["c"]).norm(p=1).item()
+    ),
+    "a04-gap-linear-gaussian": _elbo_gap,
+    "a05-kl-term-split": lambda v: (
+        v["r"] - torch.distributions.Categorical(torch.ones(int(v["n"]))).entropy().item()
+    ),
+    "a06-aggregate-fit-kl": lambda v: torch.distributions.kl_divergence(
+        torch.distributions.MultivariateNormal(
+            torch.zeros(2, dtype=torch.float64),
+            torch.diag(torch.tensor([v["v1"] + v["s"], v["v2"] + v["s"]], dtype=torch.float64)),
+        ),
+        torch.distributions.MultivariateNormal(
+            torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64)
+        ),
+    ).item(),
+    "a07-lerp-point-norm": lambda v: (
+        ((1 - v["t"]) ** 2 + v["t"] ** 2) * stats.chi2(int(v["d"])).mean()
+    ),
+    "a09-iwae-dominant-weight": lambda v: (
+        torch.logsumexp(
+            torch.tensor([v["l"]] + [v["l"] - 50.0] * (int(v["k"]) - 1), dtype=torch.float64), 0
+        )
+        - math.log(v["k"])
+    ).item(),
     "a09-bound-gap-bits": lambda v: (
         losses.bits_per_dim(v["iwae"], 784) - losses.bits_per_dim(v["elbo"], 784)
     ),
@@ -160,6 +208,26 @@ def _rotation(n: int) -> np.ndarray:
 
 
 ASSESSMENT = [q for f in read_assessment() for q in f.questions]
+
+
+# One question per chapter on its central idea: a number only the chapter's idea computes.
+CENTRAL_IDEA = {
+    1: "a01-linear-code-error",  # a linear autoencoder's optimum is PCA's subspace
+    2: "a02-code-rescaling",  # a penalty on the code means nothing without a fixed scale
+    3: "a03-mode-seeking-gap",  # the ELBO charges only the log of the mass q covers
+    4: "a04-gap-linear-gaussian",  # the ELBO's gap is KL(q || posterior)
+    5: "a05-kl-term-split",  # the KL term bounds the information from above; I <= log N
+    6: "a06-aggregate-fit-kl",  # how far the aggregate posterior is from the prior
+    7: "a07-lerp-point-norm",  # lerp cuts inside the shell where prior samples live
+    8: "a08-collapse-threshold",  # the price above which collapse is the optimum
+    9: "a09-iwae-dominant-weight",  # L_K averages the weights inside the logarithm
+}
+
+
+def test_every_chapter_has_a_calculated_question_on_its_central_idea():
+    by_id = {q.id: q for q in ASSESSMENT}
+    for n, qid in CENTRAL_IDEA.items():
+        assert isinstance(by_id[qid], Calculated) and by_id[qid].chapter.startswith(f"{n:02d}_")
 
 
 def test_at_least_two_calculated_questions_per_chapter():
