@@ -75,7 +75,9 @@ MATH = re.compile(
     r"|(?<![\\$])\$(?P<inline>(?:(?!\n\s*\n)[^$])+?)(?<!\\)\$",  # inline (within a paragraph)
     re.S,
 )
-FENCE = re.compile(r"```(?!\{math\}).*?```", re.S)  # code blocks and other directives' fences
+FENCE_LINE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(\{[^}]*\})?(.*)$")
+# Directives whose body is code, not prose: blanked like a plain code block.
+CODE_DIRECTIVES = {"{code-cell}", "{code}", "{code-block}", "{literalinclude}", "{raw}"}
 INLINE_CODE = re.compile(r"``.+?``|`[^`\n]+`")
 PLACEHOLDER = re.compile(r"\[\[\s*\w+\s*\]\]")  # an assessment's [[parameter]]
 
@@ -208,10 +210,44 @@ def _with_word_subscript(math: str, i: int, symbol: str) -> str:
     return symbol
 
 
+def _blank_code_blocks(text: str) -> str:
+    """The text with code blocks blanked (same length); MyST directives whose body is prose
+    ({exercise}, {solution}, {dropdown}, {admonition}, ...) keep their body and title, and
+    {math} blocks are kept whole for MATH."""
+    out = []
+    directives: list[tuple[str, str]] = []  # (fence, name) of the directives now open
+    code_fence = None  # the fence that closes the code block now open
+    for line in text.split("\n"):
+        blank = " " * len(line)
+        if code_fence is not None:
+            out.append(blank)
+            if line.strip() == code_fence:
+                code_fence = None
+            continue
+        m = FENCE_LINE.match(line)
+        if not m:
+            out.append(line)
+            continue
+        _, fence, name, rest = m.groups()
+        if name is None and not rest.strip() and directives and directives[-1][0] == fence:
+            _, kind = directives.pop()  # the end of a directive: MATH needs a math block's
+            out.append(line if kind == "{math}" else blank)
+        elif name == "{math}":
+            directives.append((fence, name))
+            out.append(line)
+        elif name is not None and name not in CODE_DIRECTIVES:
+            directives.append((fence, name))
+            # keep the title (it may hold math), blank the fence and the directive's name
+            out.append(" " * m.start(4) + rest)
+        else:
+            code_fence = fence
+            out.append(blank)
+    return "\n".join(out)
+
+
 def math_spans(text: str) -> list[tuple[int, str]]:
     """(offset, math) for every piece of math in a Markdown text, code skipped."""
-    blanked = FENCE.sub(lambda m: " " * len(m.group(0)), text)
-    blanked = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), blanked)
+    blanked = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), _blank_code_blocks(text))
     spans = []
     for m in MATH.finditer(blanked):
         name = next(k for k in ("block", "display", "inline") if m.group(k) is not None)
