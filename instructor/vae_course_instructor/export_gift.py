@@ -91,10 +91,8 @@ def _blank_questions(q: Question) -> list[str]:
         )
         before, _, after = stem.partition(_GAP)
         if b.word_bank is not None:
-            accepted = {a.lower() for a in b.answers}
-            options = [
-                ("=" if w.lower() in accepted else "~") + gift_escape(w) for w in b.word_bank
-            ]
+            # The course's own rule decides which words are right (case included: d is not D).
+            options = [("=" if b.accepts(w) else "~") + gift_escape(w) for w in b.word_bank]
         else:
             options = ["=" + gift_escape(a.replace("*", "\\*"), html=False) for a in b.answers]
         name = q.id if len(q.blanks) == 1 else f"{q.id}-{b.name}"

@@ -5,7 +5,9 @@ r"""Moodle XML: multichoice (single and multiple), cloze for blanks, numerical.
   see :mod:`.lint`), each wrong choice -100, so any wrong tick scores 0 (Moodle still gives
   partial credit for a subset of the correct choices);
 - fill_blank: cloze with {w:MULTICHOICE:=word~other} for word banks and {w:SHORTANSWER:=a~=b}
-  (case-insensitive) for typed blanks; ``*`` (Moodle's wildcard) is written ``\*`` so it only
+  for typed blanks, case-insensitive unless the course's checker keeps the case of one of
+  the answers (a math letter: d is not D), then ``SHORTANSWER_C`` with the capitalizations
+  the checker accepts listed; ``*`` (Moodle's wildcard) is written ``\*`` so it only
   matches itself. The blanks' integer weights w add up to the question's points (equal shares
   when the points divide evenly; else one mark per blank and the points as default grade);
 - numeric: numerical with an absolute tolerance (a relative tolerance is made absolute);
@@ -20,11 +22,12 @@ explanation (general feedback) are carried over. Pinned choices turn shuffling o
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from vae_course.quiz.render import markdown_to_html
-from vae_course.quiz.schema import Question
+from vae_course.quiz.schema import Blank, Question, normalize_answer
 
 from .calculated import PARAM, Calculated
 from .export_common import (
@@ -38,6 +41,7 @@ from .export_common import (
 from .formula import parse, to_moodle
 from .lint import multiple_credit
 
+_WORD = re.compile(r"[^\W\d_]{2,}")  # words fold in the course's checker; single letters do not
 _CLOZE_SPECIAL = '\\}#~/"{'
 
 
@@ -72,15 +76,51 @@ def blank_weights(q: Question) -> list[int]:
     return [1] * k
 
 
+def case_matters(answer: str) -> bool:
+    """Whether the course's checker tells this answer from its upper- or lower-case form
+    (single-letter symbols keep their case: 'sqrt(d)' is not 'sqrt(D)'; words fold)."""
+    key = normalize_answer(answer)
+    return normalize_answer(answer.upper()) != key or normalize_answer(answer.lower()) != key
+
+
+def _case_forms(blank: Blank, answer: str) -> list[str]:
+    """The answer and its usual capitalizations that the course's checker accepts too
+    (words lower, upper, capitalized, sentence case), for a case-sensitive cloze blank."""
+    forms = [
+        answer,
+        _WORD.sub(lambda m: m.group(0).lower(), answer),
+        _WORD.sub(lambda m: m.group(0).upper(), answer),
+        _WORD.sub(lambda m: m.group(0).capitalize(), answer),
+    ]
+    lowered = forms[1]
+    forms.append(lowered[:1].upper() + lowered[1:])
+    return [f for f in dict.fromkeys(forms) if blank.accepts(f)]
+
+
+def typed_answers(blank: Blank) -> tuple[bool, list[str]]:
+    """(case-sensitive?, accepted texts) of a typed blank as Moodle's cloze should match it.
+
+    Moodle's SHORTANSWER ignores case; where the course's checker keeps case for one of the
+    answers (a math letter), the blank is SHORTANSWER_C and every answer is listed with the
+    capitalizations the checker accepts, so Moodle accepts no answer that the course rejects.
+    """
+    if not any(case_matters(a) for a in blank.answers):
+        return False, list(blank.answers)
+    forms = [f for a in blank.answers for f in _case_forms(blank, a)]
+    return True, list(dict.fromkeys(forms))
+
+
 def cloze_marker(q: Question, index: int) -> str:
     b = q.blanks[index]
     weight = blank_weights(q)[index]
     if b.word_bank is not None:
-        accepted = {a.lower() for a in b.answers}
-        options = [("=" if w.lower() in accepted else "") + cloze_escape(w) for w in b.word_bank]
+        # The course's own rule decides which words are right (case included: d is not D).
+        options = [("=" if b.accepts(w) else "") + cloze_escape(w) for w in b.word_bank]
         return f"{{{weight}:MULTICHOICE:" + "~".join(options) + "}"
-    typed = ("=" + cloze_escape(a).replace("*", "\\*") for a in b.answers)
-    return f"{{{weight}:SHORTANSWER:" + "~".join(typed) + "}"
+    case_sensitive, answers = typed_answers(b)
+    typed = ("=" + cloze_escape(a).replace("*", "\\*") for a in answers)
+    kind = "SHORTANSWER_C" if case_sensitive else "SHORTANSWER"
+    return f"{{{weight}:{kind}:" + "~".join(typed) + "}"
 
 
 def _question(quiz: ET.Element, q: Question) -> None:

@@ -147,13 +147,12 @@ def _item(q: Question, number: int) -> ET.Element:
             _sub(_sub(lid, "material"), "mattext", bid)
             choices = _sub(lid, "render_choice")
             words = b.word_bank if qtype == "multiple_dropdowns_question" else b.answers
-            accepted = {a.lower() for a in b.answers}
             for word in words:
                 ident += 1
                 answer_ids.append(str(ident))
                 label = _sub(choices, "response_label", ident=str(ident))
                 _sub(_sub(label, "material"), "mattext", word, texttype="text/plain")
-                if word.lower() in accepted:
+                if b.accepts(word):  # the course's rule: case kept in math letters (d, D)
                     cond, var = _condition(res, "No")
                     _sub(var, "varequal", str(ident), respident=f"response_{bid}")
                     _sub(cond, "setvar", share, action="Add", varname="SCORE")
