@@ -180,7 +180,7 @@ def rate_distortion(rates, distortions, labels=None, elbos=(), title: str | None
     if not all(np.isfinite(e) for e in levels):
         raise ValueError(f"elbos must be finite numbers; got {levels}")
     # the x range starts at R = 0 (no information) and leaves room for the labels
-    x_lo, x_hi = 0.0, 1.15 * float(r.max()) + 1.0
+    x_lo, x_hi = 0.0, 1.3 * float(r.max()) + 2.0
     x = np.array([x_lo, x_hi])
     fig = Figure(figsize=(6, 5.2), layout="constrained")
     ax = fig.add_subplot()
