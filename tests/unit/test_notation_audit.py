@@ -110,7 +110,6 @@ PENDING = {
     (A07, "a", "a^2"): "the norms of two codes are r_0 and r_1 (ch. 7)",
     (A07, "b", "b^2"): "the norms of two codes are r_0 and r_1 (ch. 7)",
     (CH8, "c", "c"): "c is chapter 2's code scale factor: name the constant otherwise",
-    (CH8, "u", ""): "a latent dimension is indexed by j (A_j), u is an eigenvector",
     ("vae_course/quiz/bank/06_sampling.yaml", "u", ""): "ch. 6 now writes the quantile levels "
     "as numbers, Phi^{-1}(0.05), ..., Phi^{-1}(0.95)",
     ("vae_course/quiz/bank/08_control.yaml", "u", ""): "a latent dimension is j: A_j",
@@ -120,13 +119,10 @@ PENDING = {
     "is eta xi in the chapter (a is chapter 3's direction, b chapter 4's baseline)",
     ("book/02_better_autoencoders.ipynb", "b", "b"): "as for a: eta xi",
     (CH9, "c", "c"): "c is chapter 2's code scale factor",
-    (CH9, "J", ""): "J is an autoencoder's loss (ch. 1-2): another letter for the flow steps",
     (CH9, r"\gamma", ""): "gamma is ch. 7's step along an attribute vector: VQ's commitment "
     "weight needs its own letter",
     (CH9, "s", r"\alpha_s"): "s is the noise standard deviation: index the product otherwise",
-    (CH9, "C", "C_"): "C is chapter 3-4's crossing point; the page writes a covariance S",
     (Q3, "t", "t"): "log t <= t - 1: t is the interpolation position and the diffusion step",
-    (Q3, "R", "R"): "a region is \\mathcal{R} (R is the rate), its mass p(\\mathcal{R} | x)",
     (A02, r"\lambda", ""): "the L1 weight is kappa (lambda is the free-bits threshold)",
     (A03, r"\epsilon", ""): "the page writes \\varepsilon",
     (A05, "t", "t"): "the warm-up step needs a letter other than t",
