@@ -376,6 +376,19 @@ def chapter_numbers(cell: str) -> set[str]:
     return numbers
 
 
+def several_rows(table: dict[str, list[Entry]]) -> dict[str, list[Entry]]:
+    """Symbols that begin more than one row's cell (the symbol a row defines, not one it only
+    uses, such as the x in p_theta(x | z)): where one letter may carry two meanings."""
+    heads: dict[str, list[Entry]] = defaultdict(list)
+    for symbol, entries in table.items():
+        for entry in entries:
+            pieces = [m for _, m in math_spans(entry.row)]
+            firsts = {tokenize(m)[0].symbol for m in pieces if tokenize(m)}
+            if symbol in firsts:
+                heads[symbol].append(entry)
+    return {s: e for s, e in heads.items() if len(e) > 1}
+
+
 def report(
     all_uses: list[Use],
     table: dict[str, list[Entry]],
@@ -412,6 +425,12 @@ def report(
         if len(shown) < len(group):
             lines.append(f"    ... {len(group) - len(shown)} more")
     missing = sorted(s for s in by_symbol if s not in table)
+    lines.append("")
+    lines.append("Symbols that head rows of more than one table row (a second meaning, or one")
+    lines.append("row's notation reusing another's symbol): check that the meanings agree.")
+    for symbol, entries in sorted(several_rows(table).items()):
+        rows = "; ".join(f"{e.row} ({e.chapters})" for e in entries)
+        lines.append(f"    {symbol}: {rows}")
     lines.append("")
     lines.append(
         f"{len(by_symbol)} symbols, {len(all_uses)} uses; {len(missing)} not listed on "
