@@ -13,8 +13,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from .distributions import bernoulli_log_likelihood, gaussian_log_likelihood, reparameterize
+from .pixels import discretized_logistic_log_likelihood
 
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
+NOISES = ("global", "pixel")  # one observation-noise scale s, or one per pixel
 
 
 def _image_side(input_dim: int, conv: bool) -> int:
@@ -179,7 +181,13 @@ class VAE(_ImageModel):
 
     likelihood="bernoulli": the decoder gives pixel logits. likelihood="gaussian": it gives the
     pixel mean (sigmoid-squashed into [0, 1]) and the noise scale is one scalar sigma, learned
-    (``log_sigma=None``, the default) or fixed at ``exp(log_sigma)``.
+    (``log_sigma=None``, the default) or fixed at ``exp(log_sigma)``. likelihood="logistic":
+    the same mean and scale for a logistic discretized to 8-bit levels (``pixels``); x must
+    then hold levels k / 255.
+
+    ``noise="pixel"`` gives each pixel its own scale (a (1, 1, 28, 28) parameter or buffer);
+    ``min_log_sigma`` floors the log-scale the likelihood uses (the parameter itself is
+    unconstrained; ``observation_log_scale()`` is what is used).
     """
 
     def __init__(
@@ -191,6 +199,8 @@ class VAE(_ImageModel):
         likelihood: str = "bernoulli",
         conv: bool = False,
         log_sigma: float | None = None,
+        noise: str = "global",
+        min_log_sigma: float | None = None,
         _cond_dim: int = 0,
     ):
         super().__init__()
@@ -198,9 +208,18 @@ class VAE(_ImageModel):
         self.latent_dim = _positive("latent_dim", latent_dim)
         _positive("hidden_dim", hidden_dim)
         if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian'; got {likelihood!r}")
-        if log_sigma is not None and likelihood != "gaussian":
-            raise ValueError("log_sigma is only used with likelihood='gaussian'")
+            raise ValueError(
+                "likelihood must be 'bernoulli' or 'gaussian' (or 'logistic', for 8-bit "
+                f"levels); got {likelihood!r}"
+            )
+        if log_sigma is not None and likelihood == "bernoulli":
+            raise ValueError("log_sigma is only used with likelihood='gaussian' or 'logistic'")
+        if noise not in NOISES:
+            raise ValueError(f"noise must be 'global' or 'pixel'; got {noise!r}")
+        if likelihood == "bernoulli" and (noise != "global" or min_log_sigma is not None):
+            raise ValueError("noise and min_log_sigma are only used with a Gaussian or logistic")
+        if min_log_sigma is not None and not math.isfinite(min_log_sigma):
+            raise ValueError(f"min_log_sigma must be a finite float or None; got {min_log_sigma!r}")
         self.likelihood = likelihood
         self.config = dict(
             input_dim=input_dim,
@@ -210,14 +229,21 @@ class VAE(_ImageModel):
             conv=conv,
             log_sigma=None if log_sigma is None else float(log_sigma),
         )
+        # only when not the default, so configs of earlier checkpoints still match
+        if noise != "global":
+            self.config["noise"] = noise
+        if min_log_sigma is not None:
+            self.config["min_log_sigma"] = float(min_log_sigma)
+        self.min_log_sigma = min_log_sigma
         self.encoder = Encoder(input_dim, hidden_dim, _cond_dim, conv)
         self.to_mu = nn.Linear(hidden_dim, latent_dim)
         self.to_logvar = nn.Linear(hidden_dim, latent_dim)
         self.decoder = Decoder(input_dim, hidden_dim, latent_dim + _cond_dim, conv)
-        if likelihood == "gaussian" and log_sigma is None:
-            self.log_sigma = nn.Parameter(torch.zeros(()))
-        elif likelihood == "gaussian":
-            self.register_buffer("log_sigma", torch.tensor(float(log_sigma)))
+        shape = () if noise == "global" else (1, 1, self.side, self.side)
+        if likelihood != "bernoulli" and log_sigma is None:
+            self.log_sigma = nn.Parameter(torch.zeros(shape))
+        elif likelihood != "bernoulli":
+            self.register_buffer("log_sigma", torch.full(shape, float(log_sigma)))
 
     def _condition(self, y, n: int) -> torch.Tensor | None:
         if y is not None:
@@ -235,18 +261,30 @@ class VAE(_ImageModel):
             raise ValueError(f"z must have shape (N, {self.latent_dim}); got {tuple(z.shape)}")
         c = self._condition(y, len(z))
         raw = self.decoder(z if c is None else torch.cat([z, c], dim=1))
-        return torch.sigmoid(raw) if self.likelihood == "gaussian" else raw
+        return raw if self.likelihood == "bernoulli" else torch.sigmoid(raw)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """z: (N, d) -> mean image (N, 1, 28, 28) in [0, 1]."""
         raw = self.decode_raw(z, y)
         return torch.sigmoid(raw) if self.likelihood == "bernoulli" else raw
 
+    def observation_log_scale(self) -> torch.Tensor:
+        """log s used by the likelihood: ``log_sigma`` floored at ``min_log_sigma`` if set;
+        () for global noise, (1, 1, 28, 28) per pixel."""
+        if self.likelihood == "bernoulli":
+            raise ValueError("a Bernoulli decoder has no observation-noise scale")
+        if self.min_log_sigma is None:
+            return self.log_sigma
+        return self.log_sigma.clamp(min=self.min_log_sigma)
+
     def log_likelihood(self, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
-        """log p(x|z) (N,) in nats, summed over pixels, from the decoder output ``raw``."""
+        """log p(x|z) (N,) in nats, summed over pixels, from the decoder output ``raw``
+        (for "logistic": the log-probability of x's 8-bit levels)."""
         if self.likelihood == "bernoulli":
             return bernoulli_log_likelihood(x, raw)
-        return gaussian_log_likelihood(x, raw, self.log_sigma)
+        if self.likelihood == "logistic":
+            return discretized_logistic_log_likelihood(x, raw, self.observation_log_scale())
+        return gaussian_log_likelihood(x, raw, self.observation_log_scale())
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
         """x (N, 1, 28, 28) -> (raw (N, 1, 28, 28), mu (N, d), logvar (N, d), z (N, d))."""

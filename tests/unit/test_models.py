@@ -1,9 +1,11 @@
 """Tests for vae_course.models: shapes, ranges, input checks, likelihoods, reparameterisation."""
 
+import math
+
 import pytest
 import torch
 
-from vae_course import losses, models
+from vae_course import losses, models, pixels
 
 VARIANTS = [
     (models.VAE, {}),
@@ -168,3 +170,60 @@ def test_forward_is_reproducible_with_a_generator(x):
     again = model(x, torch.Generator().manual_seed(5))[3]
     other = model(x, torch.Generator().manual_seed(6))[3]
     assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_per_pixel_noise_and_its_floor():
+    torch.manual_seed(0)
+    x = torch.randint(0, 256, (4, 1, 28, 28)).float() / 255
+    model = models.VAE(likelihood="gaussian", noise="pixel", min_log_sigma=-3.0)
+    assert model.log_sigma.shape == (1, 1, 28, 28) and model.log_sigma.requires_grad
+    assert model.config["noise"] == "pixel" and model.config["min_log_sigma"] == -3.0
+    with torch.no_grad():
+        model.log_sigma.fill_(0.0)
+        model.log_sigma[0, 0, 0, 0] = -10.0  # below the floor: the floor is used
+    raw = model(x)[0]
+    log_s = model.observation_log_scale()
+    assert log_s[0, 0, 0, 0] == -3.0 and log_s[0, 0, 1, 1] == 0.0
+    by_hand = (
+        (-0.5 * ((x - raw) / log_s.exp()) ** 2 - log_s - 0.5 * math.log(2 * math.pi))
+        .flatten(1)
+        .sum(1)
+    )
+    assert torch.allclose(model.log_likelihood(x, raw), by_hand, atol=1e-3)
+    # the default stays one learned scalar, and its config is unchanged
+    default = models.VAE(likelihood="gaussian")
+    assert default.log_sigma.shape == () and "noise" not in default.config
+    fixed = models.VAE(likelihood="gaussian", noise="pixel", log_sigma=-2.0)
+    assert not fixed.log_sigma.requires_grad and (fixed.log_sigma == -2.0).all()
+
+
+def test_logistic_likelihood_uses_pixels_levels():
+    torch.manual_seed(0)
+    x = torch.randint(0, 256, (4, 1, 28, 28)).float() / 255
+    model = models.VAE(likelihood="logistic", noise="pixel", conv=True, hidden_dim=32)
+    raw = model(x)[0]
+    assert raw.min() >= 0 and raw.max() <= 1  # the mean, in pixel units
+    expected = pixels.discretized_logistic_log_likelihood(x, raw, model.log_sigma)
+    assert torch.equal(model.log_likelihood(x, raw), expected)
+    assert (model.log_likelihood(x, raw) <= 0).all()  # log of a probability
+    assert not models.has_bernoulli_likelihood(model)
+    terms = losses.elbo(model, x)
+    assert torch.isfinite(terms.elbo).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"noise": "pixel"}, "only used with a Gaussian"),
+        ({"min_log_sigma": -3.0}, "only used with a Gaussian"),
+        ({"likelihood": "gaussian", "noise": "pixels"}, "noise must be"),
+        ({"likelihood": "gaussian", "min_log_sigma": float("nan")}, "min_log_sigma"),
+        ({"likelihood": "poisson"}, "likelihood must be"),
+    ],
+)
+def test_noise_arguments_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        models.VAE(**kwargs)
+    if "likelihood" not in kwargs:
+        with pytest.raises(ValueError, match="no observation-noise"):
+            models.VAE().observation_log_scale()
