@@ -141,7 +141,7 @@ INDEPENDENT = {
         p.numel() for p in torch.nn.Conv2d(int(v["cin"]), int(v["cout"]), int(v["k"])).parameters()
     ),
     "a02-sparse-penalty": lambda v: (
-        v["lam"] * torch.tensor([v["z1"], v["z2"], v["z3"]], dtype=torch.float64).norm(p=1).item()
+        v["kappa"] * torch.tensor([v["z1"], v["z2"], v["z3"]], dtype=torch.float64).norm(p=1).item()
     ),
     "a03-gaussian-log-density": lambda v: _log_normal(v["x"], v["m"], v["s"]),
     "a03-linear-gaussian-evidence": lambda v: _evidence(v["w"], v["s"], v["x"]),
@@ -153,7 +153,7 @@ INDEPENDENT = {
     "a06-prior-mass-disc": lambda v: stats.chi2(2).cdf(v["r"] ** 2),
     "a06-temperature-norm": lambda v: v["tau"] ** 2 * stats.chi2(int(v["d"])).mean(),
     "a07-lerp-midpoint-norm": lambda v: float(
-        np.linalg.norm((np.array([v["a"], 0, 0]) + np.array([0, v["b"], 0])) / 2)
+        np.linalg.norm((np.array([v["r0"], 0, 0]) + np.array([0, v["r1"], 0])) / 2)
     ),
     "a07-slerp-angle": lambda v: _angle(v["x0"], v["y0"], v["x1"], v["y1"]),
     "a08-free-bits-kl": lambda v: (
@@ -171,7 +171,7 @@ INDEPENDENT = {
     ).item(),
     "a01-linear-code-error": _linear_code_error,
     "a02-code-rescaling": lambda v: (
-        v["lam"]
+        v["kappa"]
         * (torch.tensor([v["z1"], v["z2"], v["z3"]], dtype=torch.float64) / v["c"]).norm(p=1).item()
     ),
     "a04-gap-linear-gaussian": _elbo_gap,
