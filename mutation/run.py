@@ -16,6 +16,7 @@ import json
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -220,9 +221,33 @@ def report(names: list[str]) -> None:
     print("\nSurvivors of each module: <work>/survivors.md (work: $MUTATION_WORK/<module>)")
 
 
+def retest_survivors(name: str, path: str, tests: list[str]) -> Path | None:
+    """After adding tests: take the current tests into the module's copy and run again only
+    the mutants that survived (their results are forgotten; the killed ones stay killed)."""
+    work = work_dir(name)
+    if not (work / "session.sqlite").exists():
+        print(f"[{name}] no session to retest", flush=True)
+        return None
+    restore(work)
+    fresh = work / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    copy_tree(fresh)
+    shutil.rmtree(work / "tests")
+    shutil.move(fresh / "tests", work / "tests")
+    shutil.rmtree(fresh)
+    config = (work / "cosmic-ray.toml").read_text(encoding="utf-8")
+    timeout = float(config.split("timeout = ", 1)[1].splitlines()[0])
+    write_config(work, path, tests, timeout)
+    with sqlite3.connect(work / "session.sqlite") as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    return work
+
+
 def main(argv: list[str]) -> int:
     fresh = "--fresh" in argv
     only_report = "--report" in argv
+    retest = "--retest-survivors" in argv
     wanted = [a for a in argv if not a.startswith("--")]
     table = modules()
     unknown = sorted(set(wanted) - {n for n, _, _ in table})
@@ -232,7 +257,10 @@ def main(argv: list[str]) -> int:
     selected = [m for m in table if not wanted or m[0] in wanted]
     if not only_report:
         for name, path, tests in selected:
-            work = prepare(name, path, tests, fresh)
+            if retest:
+                work = retest_survivors(name, path, tests)
+            else:
+                work = prepare(name, path, tests, fresh)
             if work is not None:
                 execute(name, work)
     report([n for n, _, _ in selected])
