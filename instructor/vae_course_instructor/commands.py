@@ -97,7 +97,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from .banks import read_assessment, read_file
     from .calculated import Calculated
-    from .fairness import fairness_problems
+    from .fairness import fairness_report
     from .lint import Problem, lint
 
     problems: list[Problem] = []
@@ -145,8 +145,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for bank_file in files:
         for q in bank_file.questions:
             if isinstance(q, Calculated):
-                for message in fairness_problems(q):
-                    problems.append(Problem("error", bank_file.source, q.id, "parameters", message))
+                for field, message in fairness_report(q):
+                    problems.append(Problem("error", bank_file.source, q.id, field, message))
     for problem in problems:
         print(clean(str(problem), 400), file=sys.stderr if problem.level == "error" else sys.stdout)
     n_errors = sum(p.level == "error" for p in problems)
