@@ -368,7 +368,7 @@ def listed(notation: Path = NOTATION) -> dict[str, list[Entry]]:
 def chapter_numbers(cell: str) -> set[str]:
     """The chapters a table cell names: "1-2, 4" -> {"01", "02", "04"}; "all" -> every one."""
     if cell.strip().lower() == "all":
-        return {f"{n:02d}" for n in range(10)}
+        return {f"{n:02d}" for n in range(100)}
     numbers: set[str] = set()
     for a, b in re.findall(r"(\d+)(?:\s*[-–]\s*(\d+))?", cell):
         for n in range(int(a), int(b or a) + 1):

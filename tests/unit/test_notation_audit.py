@@ -109,6 +109,10 @@ PENDING = {
     (CH9, r"\gamma", ""): "gamma is ch. 7's step along an attribute vector: VQ's commitment "
     "weight needs its own letter",
     (CH9, "s", r"\alpha_s"): "s is the noise standard deviation: index the product otherwise",
+    ("book/10_continuous_pixels.ipynb", "t", ""): "t is the diffusion step (ch. 9) and the "
+    "interpolation position (ch. 7): the path towards the truth needs another letter",
+    ("book/10_continuous_pixels.ipynb", "u", ""): "u is chapter 1 and 4's eigenvector: the "
+    "dequantization noise needs another letter",
     (Q3, "t", "t"): "log t <= t - 1: t is the interpolation position and the diffusion step",
 }
 
