@@ -5,6 +5,7 @@ attempt of a hand-in counting (a right answer after a wrong one, and the reverse
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from types import SimpleNamespace
@@ -14,8 +15,18 @@ from test_instructor_support import assign_class, notebook_payload, right_answer
 
 from vae_course.quiz.handout_widget import AssignmentQuiz
 from vae_course.quiz.responses import Attempt, Responses
-from vae_course.quiz.schema import Choice, Question, Tags, Tolerance
-from vae_course_instructor.grade import ItemResult, StudentResult, grade, grades_csv, item_rows
+from vae_course.quiz.schema import Blank, Choice, Question, Tags, Tolerance
+from vae_course_instructor.grade import (
+    ItemResult,
+    StudentResult,
+    check_out_dir,
+    describe,
+    feedback_markdown,
+    grade,
+    grades_csv,
+    item_rows,
+    stem_markdown,
+)
 from vae_course_instructor.handins import read_handins
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.roster import Student
@@ -169,3 +180,83 @@ def test_responses_latest_is_the_last_attempt_of_that_question():
     assert responses.latest("q1").answer == "c"
     assert responses.latest("q2").answer == "d"
     assert responses.latest("q3") is None
+
+
+# -- what a student and the instructor read ----------------------------------------------------
+BLANKS = Question(
+    id="q-blanks",
+    type="fill_blank",
+    stem="A {{first}} and a {{second}}.",
+    explanation="Both.",
+    tags=Tags("zz"),
+    blanks=(Blank("first", ("encoder",)), Blank("second", ("decoder",))),
+)
+MULTIPLE = Question(
+    id="q-multiple",
+    type="multiple",
+    stem="Which?",
+    explanation="",
+    tags=Tags("zz"),
+    choices=(Choice("x", "ex", correct=True), Choice("y", "why"), Choice("z", "zed")),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "text"),
+    [
+        (SINGLE, "b", "B. often chosen [b]"),
+        (MULTIPLE, ["z", "x"], "A. ex [x]; C. zed [z]"),
+        (BLANKS, {"first": "encoder", "second": "coder"}, "first: encoder; second: coder"),
+        (NUMBER, 0.000125, "0.000125"),
+        (NUMBER, 1.5, "1.5"),
+        (SINGLE, None, "(no answer)"),
+    ],
+)
+def test_describe_an_answer(question, answer, text):
+    assert describe(question, answer) == text
+
+
+def test_stem_markdown_numbers_the_gaps_from_one():
+    assert stem_markdown(BLANKS) == "A ____ (1) and a ____ (2)."
+
+
+def test_feedback_of_a_graded_and_a_missing_hand_in(small_class):
+    _, results = small_class
+    key = SimpleNamespace(assignment="quiz 1")
+    text = feedback_markdown(key, results[2])  # s3: q-single wrong (b), q-number right
+    assert text.startswith("# quiz 1: feedback for Student 3 (s3)\n\n**Score: 1 / 3**\n")
+    assert "## Question 1 (0 / 2, not correct)" in text
+    assert "## Question 2 (1 / 1, correct)" in text
+    assert "- Your answer: B. often chosen [b]" in text
+    assert "No graded hand-in" not in text
+    missing = StudentResult(Student("s9", "Late"), "no hand-in", "", results[0].items)
+    assert "No graded hand-in (no hand-in).\n" in feedback_markdown(key, missing)
+
+
+def test_results_are_frozen(small_class):
+    _, results = small_class
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        results[0].items[0].points = 99.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        results[0].status = "graded"
+
+
+def test_the_output_folder_is_checked(tmp_path):
+    check_out_dir(tmp_path / "new", replace=False)  # absent: fine
+    (tmp_path / "empty").mkdir()
+    check_out_dir(tmp_path / "empty", replace=False)  # empty: fine
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="exists and is not a folder"):
+        check_out_dir(tmp_path / "file", replace=True)
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    with pytest.raises(FileExistsError, match="exists and is not a folder"):
+        check_out_dir(tmp_path / "link", replace=True)
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "grades.csv").write_text("x")
+    with pytest.raises(FileExistsError, match="is not empty; choose a new folder"):
+        check_out_dir(old, replace=False)
+    check_out_dir(old, replace=True)  # only grade's outputs: replaced
+    (old / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"grade did not write \(notes.txt\)"):
+        check_out_dir(old, replace=True)
