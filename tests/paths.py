@@ -9,6 +9,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+# The folders that hold the two distributions' packages (vae_course, vae_course_instructor):
+# what every test imports, in this process and in the subprocesses it starts (conftest.py).
+SOURCE_TREES = (ROOT, ROOT / "instructor")
 
 
 def chapters() -> list[Path]:

@@ -18,7 +18,7 @@ import pytest
 from vae_course.quiz import load_bank
 from vae_course.quiz.shuffle import display_choices
 
-from browser import chromium, open_page, static_server, tab_to
+from browser import open_page, static_server, tab_to
 from paths import book_config, chapters, toc_files
 
 PAGES = toc_files()
@@ -45,9 +45,9 @@ def test_book_is_self_contained(built_book):
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
-    with static_server(built_book) as base_url, chromium() as browser:
-        yield base_url, browser
+def site(built_book, chromium_browser):
+    with static_server(built_book) as base_url:
+        yield base_url, chromium_browser
 
 
 def wait_for_mathjax(page) -> None:

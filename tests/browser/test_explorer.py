@@ -14,7 +14,7 @@ from vae_course import latent, models
 from vae_course.display import explorer
 from vae_course.display.explorer import Axis, LatentExplorer, path_point, readout
 
-from browser import chromium, open_page, static_server, tab_to
+from browser import open_page, static_server, tab_to
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -194,7 +194,7 @@ def page_html(*bodies: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("explorer_site")
     plane = LatentExplorer.plane(small_vae(2), limit=2.0, steps=9)
     generator = torch.Generator().manual_seed(3)
@@ -206,8 +206,8 @@ def site(tmp_path_factory):
     (root / "two.html").write_text(
         page_html(plane.to_html("plane"), path.to_html("path")), encoding="utf-8"
     )
-    with static_server(root) as base_url, chromium() as browser:
-        yield base_url, browser, plane, path
+    with static_server(root) as base_url:
+        yield base_url, chromium_browser, plane, path
 
 
 @pytest.fixture

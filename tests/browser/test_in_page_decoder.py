@@ -19,7 +19,7 @@ from vae_course import data, latent, models, training
 from vae_course.display import LatentExplorer, PriorSampler
 from vae_course.display import decoder as page_decoder
 
-from browser import chromium, open_page, static_server, tab_to
+from browser import open_page, static_server, tab_to
 
 TOLERANCE = 2 / 255  # the budget per pixel
 
@@ -45,7 +45,7 @@ def page_html(*bodies: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(trained, tmp_path_factory):
+def site(trained, tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("in_page")
     generator = torch.Generator().manual_seed(5)
     z0, z1 = torch.randn(6, generator=generator), torch.randn(6, generator=generator)
@@ -56,11 +56,11 @@ def site(trained, tmp_path_factory):
     }
     html = page_html(*(figure.to_html(uid) for uid, figure in figures.items()))
     (root / "page.html").write_text(html, encoding="utf-8")
-    with static_server(root) as base_url, chromium() as browser:
+    with static_server(root) as base_url:
         yield {
             "url": base_url + "page.html",
             "file": root / "page.html",
-            "browser": browser,
+            "browser": chromium_browser,
             "figures": figures,
             "z": (z0, z1),
             "bytes": len(html.encode()),

@@ -19,7 +19,7 @@ from vae_course.quiz.schema import normalize_answer
 from vae_course.quiz.shuffle import display_choices, display_words
 from vae_course.quiz.validate import parse_bank
 
-from browser import chromium, open_page, static_server, tab_to
+from browser import open_page, static_server, tab_to
 
 # Distinctive strings, so that "not in the page" means something.
 BANK = {
@@ -180,7 +180,7 @@ TRICKY = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("quiz_site")
     q = make_quiz()
     (root / "two.html").write_text(page_html(q.to_html(), q.to_html()), encoding="utf-8")
@@ -209,8 +209,8 @@ def site(tmp_path_factory):
     for chapter, title, questions in COURSE:
         html = quiz.Quiz(title, questions).to_html()
         (root / f"{chapter}.html").write_text(page_html(html), encoding="utf-8")
-    with static_server(root) as base_url, chromium() as browser:
-        yield base_url, browser
+    with static_server(root) as base_url:
+        yield base_url, chromium_browser
 
 
 @pytest.fixture
@@ -584,7 +584,16 @@ def test_a_dead_widget_is_replaced_by_the_static_quiz(site):
 def test_a_live_widget_or_the_book_keeps_the_stand_in_empty(site, name):
     base_url, browser = site
     page, problems = open_page(browser, base_url + f"reopened-{name}.html")
-    page.wait_for_timeout(1_500)
+    # What proves the stand-in's script ran to its end: it marks its holder, and beside a live
+    # widget it then empties the copy it put in (its last act); in the book it stops at once.
+    page.wait_for_function(
+        """([holderClass, live]) => {
+            const holder = document.querySelector("." + holderClass);
+            return holder.dataset.ready === "1" && (!live || holder.childElementCount === 0);
+        }""",
+        arg=[static.FALLBACK_CLASS, name == "live"],
+        timeout=20_000,
+    )
     assert page.locator("section.vaeq").count() == 0
     if name == "live":
         assert page.locator("#widget-output").is_visible()

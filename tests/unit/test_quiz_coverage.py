@@ -17,8 +17,6 @@ import pytest
 from vae_course.quiz import bank
 from vae_course.quiz.validate import parse_bank
 
-pytestmark = pytest.mark.unit
-
 BOOK = Path(__file__).resolve().parents[2] / "book"
 MAX_RECALL_SHARE = 0.25
 _BULLET = re.compile(r"^[-*] ")
