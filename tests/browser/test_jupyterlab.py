@@ -44,6 +44,10 @@ CELLS = [
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MARK_RIGHT, MARK_WRONG = "\u2714", "\u2718"
 OFFLINE_NOTE = "Run this cell to take the quiz"
+# The stand-in's typeset formulas in its stems and choices (not those its hidden bank of
+# feedback formulas holds for the Check buttons), in an output area ``root``.
+SHOWN_MATH = """(root) => Array.from(root.querySelectorAll(".vaeq-fallback mjx-container"))
+    .filter((m) => !m.closest(".vaeq-mathbank"))"""
 
 
 def _notebook() -> dict:
@@ -330,7 +334,15 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
             arg=[learner.output(1).locator(".widget-label").last.element_handle(), readout],
             timeout=30_000,
         )
-        learner.page.wait_for_timeout(1000)
+        # the readout follows the slider at once; the image follows the kernel's decode
+        learner.page.wait_for_function(
+            """([root, before]) => {
+                const now = Array.from(root.querySelectorAll("img"), (i) => i.getAttribute("src"));
+                return JSON.stringify(now) !== JSON.stringify(before);
+            }""",
+            arg=[learner.output(1).element_handle(), before],
+            timeout=30_000,
+        )
         after = [images.nth(i).get_attribute("src") for i in range(images.count())]
         assert after != before, "moving the slider redraws the decoded image"
         learner.screenshot("2-answered-and-slider-moved")
@@ -361,8 +373,31 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         quiz.get_by_text(OFFLINE_NOTE).wait_for(timeout=30_000)
         text = quiz.inner_text()
         assert "Error" not in text and "Loading widget" not in text
+        # A reload would start a navigation request of the page and drop this marker.
+        page = learner.page
+        reloads = []
+        page.on(
+            "request",
+            lambda r: (
+                reloads.append(r.url)
+                if r.is_navigation_request() and r.frame == page.main_frame
+                else None
+            ),
+        )
+        page.evaluate("() => { window.vaeNotReloaded = true; }")
+        page.evaluate(
+            "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 1; }"
+        )
+        cell = page.locator(".jp-Notebook .jp-Cell").first.element_handle()
+        page.wait_for_function("(cell) => !cell.classList.contains('jp-mod-active')", arg=cell)
         quiz.locator("button", has_text="Check").first.click()
-        learner.page.wait_for_timeout(500)
+        # The click reached the page and the page handled it: JupyterLab made the clicked
+        # button's cell the active one; and nothing navigated, nothing was reloaded.
+        page.wait_for_function(
+            "(cell) => cell.classList.contains('jp-mod-active')", arg=cell, timeout=30_000
+        )
+        assert page.evaluate("() => window.vaeNotReloaded === true"), "the page was reloaded"
+        assert reloads == [], reloads
         learner.screenshot("3-untrusted")
         learner.screenshot("3-untrusted-explorer-output", output=1)
         assert learner.navigations == 0, "the static quiz's Check button reloads nothing"
@@ -379,7 +414,16 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         learner.page.wait_for_function(
             "() => !document.querySelector('.jp-Notebook').innerText.includes('Loading widget')"
         )
-        learner.page.wait_for_timeout(1000)
+        # Then the stand-ins take over: the quiz's static view shown (its math typeset as the
+        # output was rendered), and the explorer's one-line note.
+        learner.page.wait_for_function(
+            f"""([root, formulas]) => root.innerText.includes("Question 1")
+                && !root.innerText.includes("Error displaying widget")
+                && ({SHOWN_MATH})(root).length >= formulas""",
+            arg=[learner.output(0).element_handle(), _formulas_shown()],
+            timeout=60_000,
+        )
+        learner.output(1).get_by_text("run this cell again").wait_for(timeout=60_000)
         learner.screenshot("4-reopened")
         learner.screenshot("4-reopened-quiz-output", output=0)
         learner.screenshot("4-reopened-explorer-output", output=1)
@@ -387,7 +431,7 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         reopened_explorer = learner.output(1).inner_text()
         # the stand-in's math typeset by JupyterLab, its single choices radio buttons
         stand_in = learner.output(0).locator(".vaeq-fallback")
-        typeset = stand_in.locator("mjx-container").count()
+        typeset = learner.output(0).evaluate(f"(root) => ({SHOWN_MATH})(root).length")
         shown_radios = stand_in.locator("input[type=radio]:visible").count()
         learner.run_cell(0)
         learner.output(0).locator("input[type=radio]").first.wait_for(timeout=60_000)
