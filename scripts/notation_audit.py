@@ -45,7 +45,7 @@ GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
     "xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
     "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-).split()
+).split() + ["ell"]  # \ell is a Latin letter written as a command
 # Unicode Greek as it may be typed inside math, and the command it stands for.
 UNICODE_GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ϵ": "epsilon", "ε": "varepsilon",
