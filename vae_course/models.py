@@ -187,7 +187,8 @@ class VAE(_ImageModel):
 
     ``noise="pixel"`` gives each pixel its own scale (a (1, 1, 28, 28) parameter or buffer);
     ``min_log_sigma`` floors the log-scale the likelihood uses (the parameter itself is
-    unconstrained; ``observation_log_scale()`` is what is used).
+    unconstrained; ``observation_log_scale()`` is what is used). A learned scale starts at
+    ``exp(init_log_sigma)``.
     """
 
     def __init__(
@@ -201,6 +202,7 @@ class VAE(_ImageModel):
         log_sigma: float | None = None,
         noise: str = "global",
         min_log_sigma: float | None = None,
+        init_log_sigma: float = 0.0,
         _cond_dim: int = 0,
     ):
         super().__init__()
@@ -234,6 +236,10 @@ class VAE(_ImageModel):
             self.config["noise"] = noise
         if min_log_sigma is not None:
             self.config["min_log_sigma"] = float(min_log_sigma)
+        if init_log_sigma != 0.0:
+            if log_sigma is not None or likelihood == "bernoulli":
+                raise ValueError("init_log_sigma is only used for a learned scale (log_sigma=None)")
+            self.config["init_log_sigma"] = float(init_log_sigma)
         self.min_log_sigma = min_log_sigma
         self.encoder = Encoder(input_dim, hidden_dim, _cond_dim, conv)
         self.to_mu = nn.Linear(hidden_dim, latent_dim)
@@ -241,7 +247,7 @@ class VAE(_ImageModel):
         self.decoder = Decoder(input_dim, hidden_dim, latent_dim + _cond_dim, conv)
         shape = () if noise == "global" else (1, 1, self.side, self.side)
         if likelihood != "bernoulli" and log_sigma is None:
-            self.log_sigma = nn.Parameter(torch.zeros(shape))
+            self.log_sigma = nn.Parameter(torch.full(shape, float(init_log_sigma)))
         elif likelihood != "bernoulli":
             self.register_buffer("log_sigma", torch.full(shape, float(log_sigma)))
 

@@ -193,6 +193,9 @@ def test_per_pixel_noise_and_its_floor():
     # the default stays one learned scalar, and its config is unchanged
     default = models.VAE(likelihood="gaussian")
     assert default.log_sigma.shape == () and "noise" not in default.config
+    assert default.log_sigma.item() == 0.0 and "init_log_sigma" not in default.config
+    started = models.VAE(likelihood="logistic", noise="pixel", init_log_sigma=-2.0)
+    assert (started.log_sigma == -2.0).all() and started.config["init_log_sigma"] == -2.0
     fixed = models.VAE(likelihood="gaussian", noise="pixel", log_sigma=-2.0)
     assert not fixed.log_sigma.requires_grad and (fixed.log_sigma == -2.0).all()
 
@@ -219,6 +222,8 @@ def test_logistic_likelihood_uses_pixels_levels():
         ({"likelihood": "gaussian", "noise": "pixels"}, "noise must be"),
         ({"likelihood": "gaussian", "min_log_sigma": float("nan")}, "min_log_sigma"),
         ({"likelihood": "poisson"}, "likelihood must be"),
+        ({"init_log_sigma": -2.0}, "init_log_sigma is only used"),
+        ({"likelihood": "gaussian", "log_sigma": -1.0, "init_log_sigma": -2.0}, "init_log_sigma"),
     ],
 )
 def test_noise_arguments_are_checked(kwargs, match):
