@@ -147,6 +147,26 @@ def _entropy(a: np.ndarray) -> float:
     return float(-(p * np.log(p)).sum())
 
 
+def mutual_information_matrix(codes, factors, n_bins: int = 20) -> np.ndarray:
+    """I(z_j; v_k) in nats for every code dimension j and factor k: codes (N, d) discretized
+    into ``n_bins`` equal-width bins, factors (N, K) integers -> (d, K)."""
+    binned = discretize(codes, n_bins)
+    factors = np.asarray(factors.cpu() if isinstance(factors, torch.Tensor) else factors)
+    if factors.ndim != 2 or len(factors) != len(binned):
+        raise ValueError(
+            f"factors must have shape (N, K) with N = {len(binned)}; got {factors.shape}"
+        )
+    return np.array(
+        [
+            [
+                _discrete_mutual_information(binned[:, j], factors[:, k])
+                for k in range(factors.shape[1])
+            ]
+            for j in range(binned.shape[1])
+        ]
+    )
+
+
 def mig(codes, factors, n_bins: int = 20) -> tuple[float, np.ndarray]:
     """The mutual information gap (Chen et al., 2018) as Locatello et al. (2019) compute it:
     each code dimension's posterior means discretized into ``n_bins`` bins; for each factor
@@ -155,25 +175,15 @@ def mig(codes, factors, n_bins: int = 20) -> tuple[float, np.ndarray]:
 
     codes (N, d), d >= 2; factors (N, K) integer values of the true factors (constant factors,
     whose entropy is 0, are skipped). Returns (MIG, the K normalized gaps (NaN where skipped))."""
-    binned = discretize(codes, n_bins)
+    info = mutual_information_matrix(codes, factors, n_bins)  # (d, K)
     factors = np.asarray(factors.cpu() if isinstance(factors, torch.Tensor) else factors)
-    if factors.ndim != 2 or len(factors) != len(binned):
-        raise ValueError(
-            f"factors must have shape (N, K) with N = {len(binned)}; got {factors.shape}"
-        )
-    if binned.shape[1] < 2:
+    if info.shape[0] < 2:
         raise ValueError("codes need at least two dimensions for a gap")
     gaps = np.full(factors.shape[1], np.nan)
     for k in range(factors.shape[1]):
         h = _entropy(factors[:, k])
         if h == 0:
             continue
-        info = sorted(
-            (
-                _discrete_mutual_information(binned[:, j], factors[:, k])
-                for j in range(binned.shape[1])
-            ),
-            reverse=True,
-        )
-        gaps[k] = (info[0] - info[1]) / h
+        top = np.sort(info[:, k])[::-1]
+        gaps[k] = (top[0] - top[1]) / h
     return float(np.nanmean(gaps)), gaps
