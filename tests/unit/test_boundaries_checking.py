@@ -4,6 +4,7 @@ floating-point slack of 1e-9, relative to the answer, separates 0.1 + 0.2 from 0
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -293,3 +294,55 @@ def test_accepts_and_the_test_table():
         checking.accepts(blanks_question(Blank("w", ("a",), word_bank=("a", "b"))), "a")
     with pytest.raises(ValueError, match="has no typed answer"):
         checking.accepts(choices_question("single"), "a")
+
+
+@pytest.mark.parametrize(
+    ("precision", "value", "text"),
+    [
+        (checking.Precision(2), 1234567.894, "1234567.89"),
+        (checking.Precision(2), 0.5, "0.50"),
+        (checking.Precision(0), 2.5, "2"),
+        (checking.Precision(2, True), 1234.0, "1200"),
+        (checking.Precision(2, True), 0.0012345, "0.0012"),
+    ],
+)
+def test_precision_writes_the_asked_for_digits(precision, value, text):
+    assert precision.format(value) == text
+
+
+def test_the_rounded_answer_is_reported_with_all_its_digits():
+    (problem,) = checking.precision_problems("to two decimals", 1234567.894, 0.001)
+    assert "the correctly rounded answer 1234567.89 is rejected" in problem
+
+
+def test_tolerance_wider_than_one_unit_exactly_at_the_slack():
+    # The slack is 1e-9 * max(1, |answer|): 1e-9 here. A tolerance of one unit plus half
+    # the slack is fair, one unit plus 1.5 slacks is not; exactly unit + slack is fair.
+    assert checking.precision_problems("to two decimals", 0.25, 0.01 + 0.5e-9) == []
+    assert checking.precision_problems("to two decimals", 0.25, 0.01 + 1e-9) == []
+    assert len(checking.precision_problems("to two decimals", 0.25, 0.01 + 1.5e-9)) == 1
+
+
+def test_a_wrong_choice_sorting_before_the_key_is_wrong():
+    q = Question(
+        **{
+            **choices_question("single").__dict__,
+            "choices": (Choice("a", "A"), Choice("b", "B", correct=True)),
+        }
+    )
+    assert not checking.check(q, "a").correct and checking.check(q, "b").correct
+    with pytest.raises(KeyError):
+        checking.check(q, 3)  # not a choice id, and not an empty answer
+
+
+def test_the_first_unknown_blank_is_named():
+    q = blanks_question(Blank("w", ("latent",)))
+    with pytest.raises(ValueError, match="has no blank 'a'"):
+        checking.check(q, {"w": "latent", "b": "x", "a": "y"})
+
+
+def test_outcomes_and_precisions_are_frozen_values():
+    outcome = checking.check(numeric(0.25, absolute=0.01), 0.25)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outcome.points = 5
+    assert len({checking.Precision(2), checking.Precision(2)}) == 1

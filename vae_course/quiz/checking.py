@@ -222,6 +222,12 @@ class Precision:
         unit = self.unit(value)
         return round(value / unit) * unit
 
+    def format(self, value: float) -> str:
+        """``value`` rounded and written with exactly the asked-for digits ('1234567.89',
+        '1200' for 2 significant figures, '0.0012')."""
+        decimals = max(0, round(-math.log10(self.unit(value))))
+        return f"{self.round(value):.{decimals}f}"
+
     def __str__(self) -> str:
         what = "significant figures" if self.significant else "decimals"
         return f"{self.digits} {what}"
@@ -258,7 +264,7 @@ def precision_problems(stem: str, answer: float, width: float) -> list[str]:
     if abs(rounded - answer) > width + slack:
         out.append(
             f"the stem asks for {precision}, but the correctly rounded answer "
-            f"{rounded:.{max(precision.digits, 0) + 6}g} is rejected (tolerance {width:g})"
+            f"{precision.format(answer)} is rejected (tolerance {width:g})"
         )
     unit = precision.unit(answer)
     if width > unit + slack:
