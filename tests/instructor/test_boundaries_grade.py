@@ -8,6 +8,8 @@ import csv
 import dataclasses
 import io
 import json
+import os
+import stat
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +18,7 @@ from test_instructor_support import assign_class, notebook_payload, right_answer
 from vae_course.quiz.handout_widget import AssignmentQuiz
 from vae_course.quiz.responses import Attempt, Responses
 from vae_course.quiz.schema import Blank, Choice, Question, Tags, Tolerance
+from vae_course_instructor import grade as grade_module
 from vae_course_instructor.grade import (
     ItemResult,
     StudentResult,
@@ -26,8 +29,9 @@ from vae_course_instructor.grade import (
     grades_csv,
     item_rows,
     stem_markdown,
+    write_grades,
 )
-from vae_course_instructor.handins import read_handins
+from vae_course_instructor.handins import Rejected, read_handins
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.roster import Student
 
@@ -260,3 +264,60 @@ def test_the_output_folder_is_checked(tmp_path):
     (old / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match=r"grade did not write \(notes.txt\)"):
         check_out_dir(old, replace=True)
+
+
+def one_question_key():
+    version = SimpleNamespace(student=Student("s1", "Ann"), question_ids=[SINGLE.id])
+    return SimpleNamespace(
+        assignment="quiz 1",
+        questions={SINGLE.id: SINGLE},
+        versions=[version],
+        questions_of=lambda v: [SINGLE],
+    )
+
+
+def test_a_students_first_rejection_reason_is_reported():
+    key = one_question_key()
+    rejected = [
+        Rejected("anon.json", "no student_id inside", None),
+        Rejected("a.json", "first reason", "s1"),
+        Rejected("b.json", "second reason", "s1"),
+    ]
+    (result,) = grade(key, [], rejected)
+    assert result.status == "rejected: first reason"
+    assert result.score == 0 and result.items[0].feedback == "Not answered."
+
+
+def test_write_grades_whole_with_its_mode_and_replaces_an_earlier_run(tmp_path):
+    key = one_question_key()
+    results = [result(1, "b", 1.5)]
+    results = [StudentResult(results[0].student, "graded", "s1.json", results[0].items[:1])]
+    out = tmp_path / "deep" / "er" / "grades"
+    written = write_grades(out, key, results, [])
+    assert sorted(p.relative_to(out).as_posix() for p in written) == [
+        "feedback/s1.md",
+        "grades.csv",
+        "items.csv",
+        "problems.csv",
+    ]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755 & ~mask
+    header = (out / "items.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("question_id,type,points,assigned,graded,answered,correct")
+    write_grades(out, key, results, [Rejected("x.json", "bad", None)], replace=True)
+    assert "x.json,bad" in (out / "problems.csv").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["grades"]  # nothing left aside
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    key = one_question_key()
+    results = [StudentResult(Student("s1", "Ann"), "no hand-in", "", ())]
+
+    def broken(*args):
+        raise KeyboardInterrupt  # not an Exception: the cleanup must still run
+
+    monkeypatch.setattr(grade_module, "feedback_markdown", broken)
+    with pytest.raises(KeyboardInterrupt):
+        write_grades(tmp_path / "out", key, results, [])
+    assert list(tmp_path.iterdir()) == []
