@@ -102,18 +102,13 @@ PENDING = {
     ("book/02_better_autoencoders.ipynb", "r", "r(x)"): "r is a code's norm (ch. 6-7): "
     "write the reconstruction function g_theta(f_phi(x)) or name it otherwise",
     (Q1, "A", "A"): "the basis change is Q in chapter 1 (A is chapter 8's activity)",
-    (CH8, "c", "c"): "c is chapter 2's code scale factor: name the constant otherwise",
     (CH9, "u", ""): "u is chapter 1 and 4's eigenvector: the planar flow's vector needs a name",
     (CH9, "b", ""): "b is chapter 4's baseline: the planar flow's bias (and C_b) need other names",
     ("book/02_better_autoencoders.ipynb", "a", "a"): "ex-02-near-codes' solution: the noise "
     "is eta xi in the chapter (a is chapter 3's direction, b chapter 4's baseline)",
     ("book/02_better_autoencoders.ipynb", "b", "b"): "as for a: eta xi",
-    (CH9, "c", "c"): "c is chapter 2's code scale factor",
     (CH9, r"\gamma", ""): "gamma is ch. 7's step along an attribute vector: VQ's commitment "
     "weight needs its own letter",
-    (CH9, "s", r"\alpha_s"): "s is the noise standard deviation: index the product otherwise",
-    (CH10, r"\ell", ""): "ell is chapters 1-2's reconstruction loss: the page lists k for a "
-    "pixel's level",
     # chapter 11 (being written this session): its mixture prior and disentanglement metrics
     (CH11, "G", ""): "the number of mixture components needs a row (G is free)",
     (CH11, r"\pi", ""): "pi is the circle constant: the mixture weights need another letter",
