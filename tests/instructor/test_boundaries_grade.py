@@ -19,6 +19,7 @@ from vae_course.quiz.handout_widget import AssignmentQuiz
 from vae_course.quiz.responses import Attempt, Responses
 from vae_course.quiz.schema import Blank, Choice, Question, Tags, Tolerance
 from vae_course_instructor import grade as grade_module
+from vae_course_instructor.analysis import item_statistics
 from vae_course_instructor.grade import (
     ItemResult,
     StudentResult,
@@ -321,3 +322,51 @@ def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_grades(tmp_path / "out", key, results, [])
     assert list(tmp_path.iterdir()) == []
+
+
+# -- item analysis at its thresholds -------------------------------------------------------------
+def cohort(n_right: int, n: int, choice_wrong: str = "b") -> list[StudentResult]:
+    """n students: the first n_right right on q-single; q-number right for the even ones."""
+    return [
+        result(i, "a" if i <= n_right else choice_wrong, 1.5 if i % 2 == 0 else 9.0)
+        for i in range(1, n + 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("n_right", "n", "flag"),
+    [
+        (19, 20, "facility 0.95: nearly everyone is right"),  # exactly EASY
+        (1, 20, "facility 0.05: nearly everyone is wrong"),  # exactly HARD
+        (18, 20, None),  # 0.90
+        (2, 20, None),  # 0.10
+    ],
+)
+def test_facility_flags_at_their_thresholds(n_right, n, flag):
+    (stats,) = [
+        s
+        for s in item_statistics({SINGLE.id: SINGLE, NUMBER.id: NUMBER}, cohort(n_right, n))
+        if s.question_id == SINGLE.id
+    ]
+    assert stats.n == n and stats.facility == pytest.approx(n_right / n)
+    facility_flags = [r for r in stats.review if r.startswith("facility")]
+    assert facility_flags == ([] if flag is None else [flag])
+
+
+@pytest.mark.parametrize(("n", "too_few"), [(4, True), (5, False)])
+def test_statistics_from_five_students(n, too_few):
+    stats = item_statistics({SINGLE.id: SINGLE, NUMBER.id: NUMBER}, cohort(2, n, "c"))
+    single = next(s for s in stats if s.question_id == SINGLE.id)
+    if too_few:
+        assert single.review == (f"too few students ({n} < 5) for statistics",)
+    else:
+        assert "distractor b, d picked by nobody" in single.review
+
+
+def test_negative_discrimination_is_flagged():
+    # q-single right exactly for the students who get q-number wrong: r = -1.
+    results = [result(i, "a" if i % 2 else "b", 1.5 if i % 2 == 0 else 9.0) for i in range(1, 7)]
+    stats = item_statistics({SINGLE.id: SINGLE, NUMBER.id: NUMBER}, results)
+    single = next(s for s in stats if s.question_id == SINGLE.id)
+    assert single.discrimination == pytest.approx(-1.0)
+    assert single.review[0] == "negative discrimination (-1.00): check the key and the wording"
