@@ -99,6 +99,7 @@ def test_a_refused_formula_says_what_is_not_allowed(text, message):
         ("1 / (x - x)", {"x": 1.0}, r"^division by zero$"),
         ("log(-x)", {"x": 1.0}, r"^no finite value \(math domain error\)$"),
         ("exp(x)", {"x": 1000.0}, r"^no finite value \(math range error\)$"),
+        ("2 ** 10 ** x", {"x": 10.0}, r"^no finite value \(math range error\)$"),
         ("x", {}, r"^no value for parameter 'x'$"),
     ],
 )
