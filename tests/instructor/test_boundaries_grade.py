@@ -370,3 +370,11 @@ def test_negative_discrimination_is_flagged():
     single = next(s for s in stats if s.question_id == SINGLE.id)
     assert single.discrimination == pytest.approx(-1.0)
     assert single.review[0] == "negative discrimination (-1.00): check the key and the wording"
+
+
+def test_the_most_chosen_wrong_answer_wins_over_the_text_order():
+    # c three times, b once: c is reported although '"b"' sorts first.
+    key = SimpleNamespace(questions={SINGLE.id: SINGLE, NUMBER.id: NUMBER}, versions=[])
+    results = [result(i, c, 1.5) for i, c in enumerate(["c", "b", "c", "c"], start=1)]
+    row = next(r for r in item_rows(key, results) if r["question_id"] == "q-single")
+    assert (row["most_chosen_wrong"], row["most_chosen_wrong_count"]) == ("C. once chosen [c]", 3)
