@@ -25,7 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "mutation"
 BIN = Path(sys.executable).parent
-COPIED = ["vae_course", "instructor/vae_course_instructor", "tests", "pyproject.toml"]
+COPIED = [
+    "vae_course",
+    "instructor/vae_course_instructor",
+    "tests",
+    "pyproject.toml",
+    "book/instructors.md",  # the analysis tests check the page's worked example
+]
 
 # Operators that produce mutants worth a test: arithmetic within + - * /, every comparison
 # among < <= > >= == != (and is / is not, in / not in swapped), boolean and unary operators,
