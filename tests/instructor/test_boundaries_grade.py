@@ -8,8 +8,10 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
 import stat
+import statistics
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +21,7 @@ from vae_course.quiz.handout_widget import AssignmentQuiz
 from vae_course.quiz.responses import Attempt, Responses
 from vae_course.quiz.schema import Blank, Choice, Question, Tags, Tolerance
 from vae_course_instructor import grade as grade_module
-from vae_course_instructor.analysis import item_statistics
+from vae_course_instructor.analysis import item_statistics, pearson
 from vae_course_instructor.grade import (
     ItemResult,
     StudentResult,
@@ -378,3 +380,78 @@ def test_the_most_chosen_wrong_answer_wins_over_the_text_order():
     results = [result(i, c, 1.5) for i, c in enumerate(["c", "b", "c", "c"], start=1)]
     row = next(r for r in item_rows(key, results) if r["question_id"] == "q-single")
     assert (row["most_chosen_wrong"], row["most_chosen_wrong_count"]) == ("C. once chosen [c]", 3)
+
+
+def test_pearson_by_hand():
+    # x = [0, 1, 2], y = [0, 1, 3]: sxy = 3, sxx = 2, syy = 14/3, r = 3 / sqrt(28/3).
+    assert pearson([0, 1, 2], [0, 1, 3]) == pytest.approx(3 / math.sqrt(28 / 3), rel=1e-12)
+    assert pearson([1, 1, 1], [1, 2, 3]) is None  # no spread in x
+    assert pearson([1, 2, 3], [5, 5, 5]) is None  # no spread in y
+    assert pearson([1, 2], [1, 2]) is None  # fewer than three
+
+
+def test_zero_discrimination_is_not_flagged():
+    # Scores x = [1, 1, 0, 0, 0, 0], rests y = [1, 0, 1, 1, 0, 0]: sxy = 0 exactly.
+    results = [
+        result(i, c, n)
+        for i, (c, n) in enumerate(
+            [("a", 1.5), ("a", 9.0), ("b", 1.5), ("b", 1.5), ("b", 9.0), ("c", 9.0)], start=1
+        )
+    ]
+    single = item_statistics({SINGLE.id: SINGLE, NUMBER.id: NUMBER}, results)[0]
+    assert single.discrimination == 0.0
+    assert not any("negative" in r for r in single.review)
+
+
+def test_discrimination_uses_the_share_of_the_other_questions_points():
+    # Two versions: q-single beside q-number (1 point) or beside q-blanks (3 points). The rest
+    # score is a share of the other questions' points, so versions compare.
+    big = Question(**{**BLANKS.__dict__, "points": 3})
+    plan = [("a", NUMBER, 1.0), ("a", big, 1 / 3), ("b", NUMBER, 0.0), ("b", big, 1.0)]
+    plan += [("c", NUMBER, 1.0), ("a", big, 0.0)]
+    results, xs, ys = [], [], []
+    for i, (choice, other, share) in enumerate(plan, start=1):
+        right = choice == "a"
+        items = (
+            ItemResult(SINGLE, choice, right, 2.0 if right else 0.0, ""),
+            ItemResult(other, None, share == 1.0, share * other.points, ""),
+        )
+        results.append(StudentResult(Student(f"s{i}", "x"), "graded", "", items))
+        xs.append(1.0 if right else 0.0)
+        ys.append(share)
+    questions = {SINGLE.id: SINGLE, NUMBER.id: NUMBER, big.id: big}
+    single = item_statistics(questions, results)[0]
+    assert single.discrimination == pytest.approx(statistics.correlation(xs, ys), rel=1e-12)
+
+
+def test_picks_of_multiple_answers_and_of_a_word_bank():
+    multiple = [
+        ItemResult(MULTIPLE, ["x", "z"], False, 0.0, ""),
+        ItemResult(MULTIPLE, ["x"], True, 1.0, ""),
+        ItemResult(MULTIPLE, None, False, 0.0, ""),
+    ]
+    bank = Question(
+        **{
+            **BLANKS.__dict__,
+            "id": "q-bank",
+            "blanks": (Blank("first", ("encoder",), word_bank=("encoder", "decoder", "prior")),),
+        }
+    )
+    words = [
+        ItemResult(bank, {"first": w}, w == "encoder", float(w == "encoder"), "")
+        for w in ("decoder", "encoder", "decoder")
+    ]
+    typed = [ItemResult(BLANKS, {"first": "a", "second": "b"}, False, 0.0, "")]
+    results = [
+        StudentResult(Student(f"s{i}", "x"), "graded", "", items)
+        for i, items in enumerate(
+            [(multiple[0], words[0], typed[0]), (multiple[1], words[1]), (multiple[2], words[2])]
+        )
+    ]
+    stats = {
+        s.question_id: s
+        for s in item_statistics({q.id: q for q in (MULTIPLE, bank, BLANKS)}, results)
+    }
+    assert stats["q-multiple"].picks_text() == "x*: 2; y: 0; z: 1"
+    assert stats["q-bank"].picks_text() == "encoder*: 1; decoder: 2; prior: 0"
+    assert stats["q-blanks"].picks == ()  # typed blanks: no picks
