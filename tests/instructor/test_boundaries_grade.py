@@ -455,3 +455,29 @@ def test_picks_of_multiple_answers_and_of_a_word_bank():
     assert stats["q-multiple"].picks_text() == "x*: 2; y: 0; z: 1"
     assert stats["q-bank"].picks_text() == "encoder*: 1; decoder: 2; prior: 0"
     assert stats["q-blanks"].picks == ()  # typed blanks: no picks
+
+
+def test_describe_a_single_choice_with_a_long_id():
+    q = Question(
+        **{**SINGLE.__dict__, "choices": (Choice("gauss", "G", correct=True), Choice("unif", "U"))}
+    )
+    assert describe(q, "unif") == "B. U [unif]"
+
+
+def test_no_wrong_answer_counts_zero(small_class):
+    key = SimpleNamespace(questions={SINGLE.id: SINGLE, NUMBER.id: NUMBER}, versions=[])
+    results = [result(i, "a", 1.5) for i in range(1, 4)]
+    row = next(r for r in item_rows(key, results) if r["question_id"] == "q-single")
+    assert (row["most_chosen_wrong"], row["most_chosen_wrong_count"]) == ("", 0)
+
+
+def test_write_grades_refuses_a_used_folder_unless_told(tmp_path):
+    key = one_question_key()
+    results = [StudentResult(Student("s1", "Ann"), "no hand-in", "", ())]
+    write_grades(tmp_path / "out", key, results, [])
+    with pytest.raises(FileExistsError, match="is not empty"):
+        write_grades(tmp_path / "out", key, results, [])
+    for name in "abcde":
+        (tmp_path / "out" / f"{name}.txt").write_text("x")
+    with pytest.raises(FileExistsError, match=r"\(a.txt, b.txt, c.txt, d.txt, e.txt\)"):
+        write_grades(tmp_path / "out", key, results, [], replace=True)
