@@ -13,9 +13,9 @@ def _planar(dim, seed, scale=1.0):
     g = torch.Generator().manual_seed(seed)
     flow = flows.PlanarFlow(dim, generator=g)
     with torch.no_grad():  # large parameters, so the map is far from the identity
-        flow.w.copy_(scale * torch.randn(dim, generator=g))
-        flow.u.copy_(scale * torch.randn(dim, generator=g))
-        flow.b.fill_(0.3)
+        flow.normal.copy_(scale * torch.randn(dim, generator=g))
+        flow.push.copy_(scale * torch.randn(dim, generator=g))
+        flow.offset.fill_(0.3)
     return flow
 
 
@@ -31,16 +31,16 @@ def test_planar_log_det_equals_autograd_jacobian(dim):
         assert abs(float(log_det[i]) - float(expected)) < 1e-4
 
 
-def test_u_hat_keeps_the_flow_invertible_even_for_opposed_w_and_u():
+def test_adjusted_push_keeps_the_flow_invertible_even_against_the_normal():
     flow = flows.PlanarFlow(3)
     with torch.no_grad():
-        flow.w.copy_(torch.tensor([1.0, 2.0, -1.0]))
-        flow.u.copy_(-5 * flow.w)  # w.u = -30 < -1: the raw map would fold over
-        assert float(flow.w @ flow.u) < -1
-        assert float(flow.w @ flow.u_hat()) >= -1 - 1e-6
-        # along the direction w the map is then strictly increasing: a bijection
-        t = torch.linspace(-6, 6, 2001)[:, None] * flow.w / flow.w.norm()
-        along = flow(t)[0] @ flow.w
+        flow.normal.copy_(torch.tensor([1.0, 2.0, -1.0]))
+        flow.push.copy_(-5 * flow.normal)  # normal.push = -30: the raw map folds over
+        assert float(flow.normal @ flow.push) < -1
+        assert float(flow.normal @ flow.adjusted_push()) >= -1 - 1e-6
+        # along the normal the map is then strictly increasing: a bijection
+        t = torch.linspace(-6, 6, 2001)[:, None] * flow.normal / flow.normal.norm()
+        along = flow(t)[0] @ flow.normal
     assert (along.diff() > 0).all()
 
 
@@ -51,8 +51,8 @@ def test_flow_density_is_normalised_importance_weights_average_one():
     q = flows.FlowPosterior(torch.tensor([0.3, -0.2]), torch.tensor([-0.5, 0.2]), n_flows=4)
     for flow in q.flows:
         with torch.no_grad():
-            flow.w.mul_(10)
-            flow.u.mul_(10)
+            flow.normal.mul_(10)
+            flow.push.mul_(10)
     with torch.no_grad():
         z, log_q = q.sample(400_000, torch.Generator().manual_seed(1))
         log_p = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(1)

@@ -1,8 +1,8 @@
 """Normalizing-flow posteriors: planar flows (Rezende and Mohamed, 2015) on a diagonal Gaussian.
 
-A flow pushes base samples z_0 ~ N(mu, diag exp(logvar)) through invertible maps f_1..f_K and
+A flow pushes base samples z_0 ~ N(mu, diag exp(logvar)) through F invertible maps f_1..f_F and
 tracks the density by the change of variables:
-    log q(z_K) = log N(z_0; mu, diag exp(logvar)) - sum_k log |det df_k/dz_{k-1}|.
+    log q(z_F) = log N(z_0; mu, diag exp(logvar)) - sum_l log |det df_l/dz_{l-1}|.
 Also here: fitting such a q to an unnormalised log density by maximising the ELBO, the log joint
 log p(x, z) of a trained VAE as that density, and a grid integral for exact 2-D log p(x).
 """
@@ -20,28 +20,32 @@ from ..distributions import log_normal, log_standard_normal, reparameterize
 
 
 class PlanarFlow(nn.Module):
-    """f(z) = z + u_hat * tanh(w.z + b): z (N, d) -> (f(z) (N, d), log|det J| (N,)).
+    """f(z) = z + psi_1 tanh(psi_2.z + psi_3): z (N, d) -> (f(z) (N, d), log|det J| (N,)).
 
-    u_hat is u adjusted so that w.u_hat >= -1, which keeps f invertible.
+    The chapter's letters: psi_1 = push (the direction the step moves z along), psi_2 = normal (the
+    normal of the hyperplane psi_2.z + psi_3 = 0), psi_3 = offset. Rezende and Mohamed (2015) call
+    them u, w and b. adjusted_push() is the push adjusted so that normal.push >= -1, which keeps f
+    invertible (the paper's u-hat).
     """
 
     def __init__(self, dim: int, generator: torch.Generator | None = None):
         super().__init__()
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive int; got {dim!r}")
-        self.w = nn.Parameter(0.1 * torch.randn(dim, generator=generator))
-        self.u = nn.Parameter(0.1 * torch.randn(dim, generator=generator))
-        self.b = nn.Parameter(torch.zeros(()))
+        self.normal = nn.Parameter(0.1 * torch.randn(dim, generator=generator))
+        self.push = nn.Parameter(0.1 * torch.randn(dim, generator=generator))
+        self.offset = nn.Parameter(torch.zeros(()))
 
-    def u_hat(self) -> torch.Tensor:
-        wu = self.w @ self.u
-        return self.u + (F.softplus(wu) - 1 - wu) * self.w / (self.w @ self.w)
+    def adjusted_push(self) -> torch.Tensor:
+        dot = self.normal @ self.push
+        return self.push + (F.softplus(dot) - 1 - dot) * self.normal / (self.normal @ self.normal)
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        u = self.u_hat()
-        h = torch.tanh(z @ self.w + self.b)  # (N,)
-        psi = (1 - h.pow(2))[:, None] * self.w  # (N, d): h'(w.z + b) w
-        return z + h[:, None] * u, torch.log(torch.abs(1 + psi @ u))
+        push = self.adjusted_push()
+        h = torch.tanh(z @ self.normal + self.offset)  # (N,)
+        # (N, d): the gradient of tanh(normal.z + offset)
+        grad = (1 - h.pow(2))[:, None] * self.normal
+        return z + h[:, None] * push, torch.log(torch.abs(1 + grad @ push))
 
 
 class FlowPosterior(nn.Module):
