@@ -18,7 +18,7 @@ from vae_course_instructor.banks import read_assessment
 from vae_course_instructor.calculated import Calculated
 from vae_course_instructor.export_moodle import export_moodle
 from vae_course_instructor.export_qti import export_qti
-from vae_course_instructor.formula import FUNCTIONS, parse, to_canvas, to_moodle
+from vae_course_instructor.formula import FUNCTIONS, FormulaError, parse, to_canvas, to_moodle
 
 # -- the LMSes' formula languages, as documented -------------------------------------------------
 
@@ -42,8 +42,8 @@ MOODLE_FUNCTIONS = {
     "atan": math.atan,
     "atan2": math.atan2,
     "abs": abs,
-    "min": min,
-    "max": max,
+    "min": lambda a, b: min(a, b),  # two arguments: the exporter nests longer calls
+    "max": lambda a, b: max(a, b),
     "pow": math.pow,
     "pi": lambda: math.pi,
 }
@@ -61,8 +61,8 @@ CANVAS_FUNCTIONS = {
     "atan": math.atan,
     "atan2": math.atan2,
     "abs": abs,
-    "min": min,
-    "max": max,
+    "min": lambda a, b: min(a, b),
+    "max": lambda a, b: max(a, b),
 }
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?)|\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*)|(.))")
 
@@ -187,6 +187,9 @@ MORE = [
     "min(x, b, y)",
     "max(y, w, x, b)",
     "min(b, x, w, y)",
+    "min(x, y, b)",  # the smallest second: a repeated first argument would hide it
+    "max(y, b, w)",
+    "max(x, y, w)",
     "-x**2",  # a unary minus applied to a power
     "(-y)**2",
     "x**-w",
@@ -301,3 +304,31 @@ def test_canvas_export_of_the_bank_reads_back(question, canvas_formulas):
         got = Reader("canvas", values).read(text)
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (text, values)
         assert listed == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+# -- the language's limits, at their edges -----------------------------------------------------
+def test_a_formula_of_exactly_300_characters_is_allowed_and_301_is_not():
+    text = "x" + " + x" * 74 + "+x"  # 1 + 296 + 2 = 299 characters
+    assert len(text + " ") == 300
+    parse(text + " ", {"x"})  # trailing space counts in the limit
+    with pytest.raises(FormulaError, match="the formula has 301 characters; at most 300"):
+        parse(text + "  ", {"x"})
+
+
+def test_a_formula_of_exactly_200_parts_is_allowed_and_201_is_not():
+    parse("-x" + "+x" * 99, {"x"})  # unary minus, x, then 99 times (+, x): 200 parts
+    with pytest.raises(FormulaError, match=r"too long \(more than 200 parts\)"):
+        parse("x" + "+x" * 100, {"x"})  # 201 parts in 201 characters
+
+
+def test_error_messages_name_what_is_not_allowed():
+    with pytest.raises(FormulaError, match=r"unknown name 'y' \(parameters: none; constants"):
+        parse("y + 1", set())
+    with pytest.raises(FormulaError, match=r"unknown name 'y' \(parameters: a, b;"):
+        parse("y + 1", {"b", "a"})
+    with pytest.raises(FormulaError, match="calling an expression is not allowed"):
+        parse("x.real(2)", {"x"})
+    with pytest.raises(FormulaError, match="calling open is not allowed"):
+        parse("open(x)", {"x"})
+    with pytest.raises(FormulaError, match=r"max\(\) takes 2 or 3 or 4 arguments, got 5"):
+        parse("max(x, x, x, x, x)", {"x"})
