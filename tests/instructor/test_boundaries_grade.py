@@ -477,7 +477,7 @@ def test_write_grades_refuses_a_used_folder_unless_told(tmp_path):
     write_grades(tmp_path / "out", key, results, [])
     with pytest.raises(FileExistsError, match="is not empty"):
         write_grades(tmp_path / "out", key, results, [])
-    for name in "abcde":
+    for name in "abcdef":
         (tmp_path / "out" / f"{name}.txt").write_text("x")
-    with pytest.raises(FileExistsError, match=r"\(a.txt, b.txt, c.txt, d.txt, e.txt\)"):
-        write_grades(tmp_path / "out", key, results, [], replace=True)
+    with pytest.raises(FileExistsError, match=r"\(a.txt, b.txt, c.txt, d.txt, e.txt\);"):
+        write_grades(tmp_path / "out", key, results, [], replace=True)  # the first five
