@@ -481,3 +481,35 @@ def test_write_grades_refuses_a_used_folder_unless_told(tmp_path):
         (tmp_path / "out" / f"{name}.txt").write_text("x")
     with pytest.raises(FileExistsError, match=r"\(a.txt, b.txt, c.txt, d.txt, e.txt\);"):
         write_grades(tmp_path / "out", key, results, [], replace=True)  # the first five
+
+
+def test_picks_with_long_choice_ids_and_the_first_of_two_word_banks():
+    single = Question(
+        **{**SINGLE.__dict__, "choices": (Choice("gauss", "G", correct=True), Choice("unif", "U"))}
+    )
+    two = Question(
+        **{
+            **BLANKS.__dict__,
+            "blanks": (
+                Blank("first", ("encoder",), word_bank=("encoder", "decoder")),
+                Blank("second", ("prior",), word_bank=("prior", "noise")),
+            ),
+        }
+    )
+    results = [
+        StudentResult(
+            Student(f"s{i}", "x"),
+            "graded",
+            "",
+            (
+                ItemResult(single, c, c == "gauss", float(c == "gauss"), ""),
+                ItemResult(two, {"first": w, "second": "noise"}, False, 0.0, ""),
+            ),
+        )
+        for i, (c, w) in enumerate([("unif", "decoder"), ("gauss", "decoder")])
+    ]
+    stats = {s.question_id: s for s in item_statistics({single.id: single, two.id: two}, results)}
+    assert stats[single.id].picks_text() == "gauss*: 1; unif: 1"
+    assert stats[two.id].picks_text() == "encoder*: 0; decoder: 2"  # the first blank's words
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats[single.id].n = 0
