@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import zipfile
@@ -185,8 +186,9 @@ def test_gift_escape_round_trips_through_moodles_unescape(text):
 
 
 def _visible(text: str) -> str:
-    """Text as a reader sees it: no HTML tags, no Markdown emphasis or code marks."""
-    return re.sub(r"[*_`]", "", re.sub(r"<[^>]+>", "", text)).strip()
+    """Text as a reader sees it: no HTML tags, entities decoded (the GIFT is [html]: a quote in
+    code is &quot;), no Markdown emphasis or code marks."""
+    return re.sub(r"[*_`]", "", html.unescape(re.sub(r"<[^>]+>", "", text))).strip()
 
 
 def test_gift_parses_with_an_independent_parser_from_pypi(exported):
