@@ -237,6 +237,19 @@ def _formulas_shown() -> int:
     return sum(len(_INLINE_MATH.findall(t)) + len(_DISPLAY_MATH.findall(t)) for t in texts)
 
 
+def _feedback_formulas_shown() -> int:
+    """Formulas the stand-in's feedback shows once the first choice of every choice question is
+    checked: that choice's feedback and the question's explanation."""
+    _, questions = select_questions(CHAPTER)
+    texts = [
+        t
+        for q in questions
+        if q.type in ("single", "multiple")
+        for t in (display_choices(q, None)[0].feedback, q.explanation)
+    ]
+    return sum(len(_INLINE_MATH.findall(t)) + len(_DISPLAY_MATH.findall(t)) for t in texts)
+
+
 def _click_text(learner: Learner, text) -> None:
     """Click the middle of a choice's text with the mouse, as a learner would (a locator's click
     would refuse: the text lets clicks through to the control stretched under it)."""
@@ -433,6 +446,27 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         stand_in = learner.output(0).locator(".vaeq-fallback")
         typeset = learner.output(0).evaluate(f"(root) => ({SHOWN_MATH})(root).length")
         shown_radios = stand_in.locator("input[type=radio]:visible").count()
+        # The stand-in's Check buttons work, and their feedback's math is typeset too (copied
+        # from the stand-in's math bank: JupyterLab typesets an output only as it renders it).
+        questions = stand_in.locator(".vaeq-question")
+        checked = 0
+        for i in range(questions.count()):
+            choices = questions.nth(i).locator("input[type=radio], input[type=checkbox]")
+            if choices.count():
+                choices.first.check()
+                questions.nth(i).locator(".vaeq-check").click()
+                checked += 1
+        learner.page.wait_for_function(
+            """([root, n]) => {
+                const shown = [...root.querySelectorAll(".vaeq-feedback")]
+                    .filter((f) => f.textContent.includes("Explanation"));
+                return shown.length === n;
+            }""",
+            arg=[stand_in.element_handle(), checked],
+        )
+        feedback_text = stand_in.locator(".vaeq-feedback").all_inner_texts()
+        feedback_math = stand_in.locator(".vaeq-feedback mjx-container").count()
+        learner.screenshot("4b-reopened-feedback", output=0)
         learner.run_cell(0)
         learner.output(0).locator("input[type=radio]").first.wait_for(timeout=60_000)
         _answer(learner, right, MARK_RIGHT)
@@ -449,6 +483,9 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
     assert typeset == _formulas_shown(), typeset
     single = [q for q in select_questions(CHAPTER)[1] if q.type == "single"]
     assert shown_radios == sum(len(q.choices) for q in single), shown_radios
+    assert checked >= 5
+    assert not any("\\(" in text or "\\)" in text for text in feedback_text), feedback_text
+    assert feedback_math >= _feedback_formulas_shown(), feedback_math
     # The explorer's stand-in replaces its lost widget with a one-line note.
     assert "Error displaying widget" not in reopened_explorer, reopened_explorer[-300:]
     assert "run this cell again" in reopened_explorer, reopened_explorer[:300]
