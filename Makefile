@@ -10,7 +10,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test test-full check install chromium actionlint lint clean
+.PHONY: book test test-full check install chromium actionlint lint mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ test-full: install
 CHECK := not slow and not notebooks and not browser and not tools
 check: $(INSTALLED)
 	$(BIN)/pytest -m "$(CHECK)"
+
+# Mutation testing (cosmic-ray), slow and not part of `make test`; see mutation/README.md.
+#   make mutation MODULES="checking grade"
+mutation: $(INSTALLED)
+	bash mutation/run.sh $(MODULES)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check vae_course instructor tests benchmarks scripts book/_ext

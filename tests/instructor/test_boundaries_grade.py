@@ -145,6 +145,7 @@ def assigned(tmp_path_factory):
     return tmp, handout, read_key(key_path)
 
 
+@pytest.mark.slow  # its fixture runs `assign` in a subprocess (about 2 s of CPU)
 def test_the_latest_attempt_counts(assigned):
     tmp, handout, key = assigned
     version = key.versions[0]
