@@ -15,7 +15,11 @@ page that tries to reach a CDN fails loudly instead of passing by luck.
 from __future__ import annotations
 
 import functools
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +28,40 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def local_server(command: list[str], env: dict, cwd: Path, log: Path, ready: str) -> Iterator[None]:
+    """Run a server (Jupyter's) until the block ends; ``ready`` is a URL that answers once it is
+    up. A server that exits or is not up within 60 s fails with the end of its log."""
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(ready, timeout=5).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(log.read_text()[-3000:]) from None
+                    time.sleep(0.3)
+            yield
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

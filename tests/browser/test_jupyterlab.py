@@ -14,8 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -28,7 +26,7 @@ from vae_course.quiz.bank import select_questions
 from vae_course.quiz.render import _DISPLAY_MATH, _INLINE_MATH
 from vae_course.quiz.shuffle import display_choices
 
-from browser import block_external, chromium, watch_console
+from browser import block_external, chromium, free_port, local_server, watch_console
 from paths import ROOT
 
 TOKEN = "vae-course-test-token"
@@ -71,12 +69,6 @@ def _notebook() -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _api(base: str, path: str, method: str = "GET") -> object:
     request = urllib.request.Request(
         f"{base}{path}", method=method, headers={"Authorization": f"token {TOKEN}"}
@@ -113,7 +105,7 @@ def lab(tmp_path_factory, installed_wheel) -> Iterator[tuple[str, Path]]:
         "MPLBACKEND": "Agg",
         "VAE_COURSE_MODE": "quick",
     }
-    port = _free_port()
+    port = free_port()
     command = [
         str(Path(sys.executable).with_name("jupyter-lab")),
         "--no-browser",
@@ -127,28 +119,10 @@ def lab(tmp_path_factory, installed_wheel) -> Iterator[tuple[str, Path]]:
         "--LabApp.extension_manager=readonly",
         "--LabApp.news_url=",
     ]
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _api(base, "/api/status")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((home / "server.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
+    ready = f"{base}/api/status?token={TOKEN}"
+    with local_server(command, env, work, home / "server.log", ready):
         yield base, work
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
 
 
 class Learner:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,19 +22,13 @@ import pytest
 from vae_course.quiz.bank import select_questions
 from vae_course.quiz.render import _DISPLAY_MATH, _INLINE_MATH
 
-from browser import block_external, chromium, watch_console
+from browser import block_external, chromium, free_port, local_server, watch_console
 
 TOKEN = "vae-course-test-token"
 CHAPTER = "06_sampling"
 NOTEBOOK6 = ["notebook==6.5.7", "ipywidgets>=8,<9", "ipykernel", "pyyaml", "markdown-it-py"]
 # MathJax 2's output elements (CommonHTML or HTML-CSS, whichever the page chose)
 TYPESET = ".MathJax_CHTML, .MathJax"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +63,7 @@ def notebook6(tmp_path_factory, installed_wheel) -> Iterator[tuple[str, Path]]:
         "VAE_COURSE_MODE": "quick",
     }
     env.pop("VIRTUAL_ENV", None)
-    port = _free_port()
+    port = free_port()
     command = [
         str(venv / "bin" / "jupyter-notebook"),
         "--no-browser",
@@ -82,28 +74,9 @@ def notebook6(tmp_path_factory, installed_wheel) -> Iterator[tuple[str, Path]]:
         f"--NotebookApp.token={TOKEN}",
         f"--notebook-dir={work}",
     ]
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=5)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((home / "server.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
+    with local_server(command, env, work, home / "server.log", f"{base}/api/status?token={TOKEN}"):
         yield base, work
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
 
 
 def _formulas_shown() -> int:
