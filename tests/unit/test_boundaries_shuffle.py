@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from vae_course.quiz import shuffle
 from vae_course.quiz.schema import Blank, Question, Tags
 
@@ -51,3 +53,29 @@ def test_display_words_shuffles_a_word_bank_and_gives_nothing_for_a_typed_blank(
     assert words == shuffle.shuffled(bank.word_bank, shuffle.display_key(q.id, "blank:w"))
     assert sorted(words) == sorted(bank.word_bank)
     assert shuffle.display_words(q, typed) == []
+
+
+def test_every_draw_at_or_above_the_limit_is_skipped_as_if_it_never_came(monkeypatch):
+    # n = 7: the first step's bound is 7 and 2**64 = 2 (mod 7), so the limit is 2**64 - 2 and
+    # both 2**64 - 1 and 2**64 - 2 are drawn again. The remaining draws, 3 then zeros, give
+    # j = 3 for the first step and j = 0 for the others: swaps (6, 3), (5, 0), (4, 0), (3, 0),
+    # (2, 0), (1, 0) turn [0, ..., 6] into [1, 2, 6, 4, 5, 0, 3].
+    top = (1 << 64) - 1
+    assert (1 << 64) % 7 == 2
+    want = [1, 2, 6, 4, 5, 0, 3]
+    monkeypatch.setattr(shuffle, "_draws", lambda key: iter([3, 0, 0, 0, 0, 0]))
+    assert shuffle.permutation(7, "any") == want
+    monkeypatch.setattr(shuffle, "_draws", lambda key: iter([top, top - 1, 3, 0, 0, 0, 0, 0]))
+    assert shuffle.permutation(7, "any") == want
+
+
+def test_list_lengths_at_their_limits():
+    assert shuffle.permutation(0, "k") == []
+    assert shuffle.permutation(1, "k") == [0]
+    for n in (-1, -2):
+        with pytest.raises(ValueError, match=rf"^n: must be >= 0, got {n}$"):
+            shuffle.permutation(n, "k")
+    # One pinned flag too many or too few is refused, naming both counts.
+    for flags in ([False] * 2, [False] * 4):
+        with pytest.raises(ValueError, match=rf"^pinned: expected 3 flags, got {len(flags)}$"):
+            shuffle.shuffled("abc", "k", flags)
