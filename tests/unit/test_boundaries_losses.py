@@ -1,0 +1,46 @@
+"""The objectives' edges, by hand: which arguments are keyword-only (a positional one would be
+taken for another), the default IWAE chunk for more images than one chunk holds, bits per
+dimension at its least dimension; with a tiny untrained VAE."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vae_course import losses, models
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    model = models.VAE(hidden_dim=8, latent_dim=2)
+    x = torch.bernoulli(torch.full((3, 1, 28, 28), 0.3))
+    return model, x
+
+
+def test_sampling_options_are_keyword_only(tiny):
+    model, x = tiny
+    # y may be named; chunk_size, generator and grad may not be given by position (a fifth
+    # positional argument would otherwise be read as chunk_size).
+    assert losses.iwae_bound(model, x, 2, y=None, chunk_size=1).shape == (3,)
+    assert losses.elbo(model, x, y=None, n_samples=2).elbo.shape == (3,)
+    with pytest.raises(TypeError):
+        losses.iwae_bound(model, x, 2, None, 1)
+    with pytest.raises(TypeError):
+        losses.elbo(model, x, None, 2)
+
+
+@pytest.mark.slow  # 16,385 images through the encoder and decoder, twice
+def test_the_default_chunk_holds_at_least_one_sample_for_any_number_of_images(tiny):
+    # 16384 // 16385 = 0 samples per chunk would be refused; the default is at least 1.
+    model, _ = tiny
+    x = torch.zeros(16385, 1, 28, 28)
+    bound = losses.iwae_bound(model, x, 2)
+    assert bound.shape == (16385,) and torch.isfinite(bound).all()
+
+
+def test_bits_per_dim_needs_at_least_one_dimension():
+    assert losses.bits_per_dim(0.0, n_dims=1) == 0.0
+    for n_dims in (0, -1):
+        with pytest.raises(ValueError, match=rf"^n_dims must be >= 1; got {n_dims}$"):
+            losses.bits_per_dim(1.0, n_dims=n_dims)
