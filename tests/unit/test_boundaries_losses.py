@@ -4,6 +4,8 @@ dimension at its least dimension; with a tiny untrained VAE."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -44,3 +46,15 @@ def test_bits_per_dim_needs_at_least_one_dimension():
     for n_dims in (0, -1):
         with pytest.raises(ValueError, match=rf"^n_dims must be >= 1; got {n_dims}$"):
             losses.bits_per_dim(1.0, n_dims=n_dims)
+
+
+def test_the_objective_refuses_an_infinite_or_negative_weight():
+    kl_per_dim = torch.tensor([[0.5, 1.5]])
+    t = losses.ELBOTerms(torch.tensor([-3.0]), torch.tensor([-1.0]), kl_per_dim.sum(-1), kl_per_dim)
+    assert t.objective(beta=0.0).item() == 1.0  # -(-1 - 0 * 2)
+    assert t.objective(free_bits=1.0).item() == 1.0 + 1.0 + 1.5  # max(1, 0.5) + max(1, 1.5)
+    for bad in (math.inf, -1e-9, math.nan):
+        with pytest.raises(ValueError, match=r"^beta must be >= 0 and finite; got "):
+            t.objective(beta=bad)
+        with pytest.raises(ValueError, match=r"^free_bits must be >= 0 nats and finite; got "):
+            t.objective(free_bits=bad)
