@@ -58,3 +58,12 @@ def test_the_objective_refuses_an_infinite_or_negative_weight():
             t.objective(beta=bad)
         with pytest.raises(ValueError, match=r"^free_bits must be >= 0 nats and finite; got "):
             t.objective(free_bits=bad)
+
+
+def test_warmup_of_zero_or_fewer_steps_is_full_weight_at_once():
+    assert [losses.kl_warmup(s, w) for s, w in [(0, 0), (3, 0), (2, -4), (0, -1)]] == [1.0] * 4
+
+
+def test_the_bound_of_no_images_is_empty(tiny):
+    model, x = tiny
+    assert losses.iwae_bound(model, x[:0], 2).shape == (0,)

@@ -191,3 +191,12 @@ def re_repr(value) -> str:
 def test_elbo_objective_refuses_a_bad_beta_or_free_bits(name, value):
     with pytest.raises(ValueError, match=rf"^{name} must be"):
         terms(KL, RECONSTRUCTION).objective(**{name: value})
+
+
+@pytest.mark.parametrize(
+    ("returned", "got"), [({"elbo": 1.0}, r"\['elbo'\]"), (torch.tensor(1.0), "Tensor")]
+)
+def test_fit_refuses_an_objective_without_a_loss_by_message(tiny, returned, got):
+    model, x = tiny
+    with pytest.raises(ValueError, match=rf"^objective must return a dict with .*; got {got}$"):
+        training.fit(model, x, epochs=1, progress=False, objective=lambda m, xb, g: returned)
