@@ -67,3 +67,11 @@ def test_warmup_of_zero_or_fewer_steps_is_full_weight_at_once():
 def test_the_bound_of_no_images_is_empty(tiny):
     model, x = tiny
     assert losses.iwae_bound(model, x[:0], 2).shape == (0,)
+
+
+@pytest.mark.parametrize("chunk_size", [0, -1, 1.5])
+def test_a_chunk_of_fewer_than_one_sample_is_refused_by_message(tiny, chunk_size):
+    model, x = tiny
+    message = rf"^chunk_size must be a positive int; got {chunk_size}$"
+    with pytest.raises(ValueError, match=message):
+        losses.iwae_bound(model, x, 2, chunk_size=chunk_size)

@@ -200,3 +200,17 @@ def test_fit_refuses_an_objective_without_a_loss_by_message(tiny, returned, got)
     model, x = tiny
     with pytest.raises(ValueError, match=rf"^objective must return a dict with .*; got {got}$"):
         training.fit(model, x, epochs=1, progress=False, objective=lambda m, xb, g: returned)
+
+
+def test_history_repr_shows_the_final_record_or_none():
+    assert repr(training.History()) == "History(0 epochs, final=None)"
+    two = training.History([{"epoch": 1}, {"epoch": 2, "loss": 0.5}])
+    assert repr(two) == "History(2 epochs, final={'epoch': 2, 'loss': 0.5})"
+
+
+def test_fit_shows_a_progress_bar_unless_asked_not_to(capsys):
+    kwargs = {"epochs": 1, "objective": record_mean, "device": "cpu"}
+    training.fit(Constant(), images([1.0, 2.0]), **kwargs)
+    assert "training Constant" in capsys.readouterr().err
+    training.fit(Constant(), images([1.0, 2.0]), progress=False, **kwargs)
+    assert capsys.readouterr().err == ""
