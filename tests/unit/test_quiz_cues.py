@@ -12,6 +12,8 @@ from vae_course.quiz.cues import (
     avoid_absolutes_score,
     first_word_score,
     longest_option_score,
+    mirror_pair_score,
+    option_similarity,
     surface_cues,
 )
 from vae_course.quiz.validate import parse_bank
@@ -114,7 +116,8 @@ def test_the_course_bank_shows_no_cue():
 
 
 def test_test_wise_strategies_do_no_better_than_chance_on_the_course_bank():
-    """'Pick the longest option' and 'pick the first word shown' against guessing.
+    """Each test-wise strategy (longest option, first word shown, avoid absolutes, mirror pair)
+    against guessing.
 
     Margin: two binomial standard errors of a guesser's mean score (sqrt(sum p(1-p)) / n).
     If the bank had no cue at all, its score would exceed chance + 2 SE about one time in 40
@@ -126,6 +129,7 @@ def test_test_wise_strategies_do_no_better_than_chance_on_the_course_bank():
         ("longest option", longest_option_score(questions)),
         ("first word shown", first_word_score(questions)),
         ("avoid absolutes", avoid_absolutes_score(questions)),
+        ("mirror pair", mirror_pair_score(questions)),
     ]:
         print(f"{name}: {result}")
         if result.n == 0:
@@ -148,3 +152,39 @@ def test_avoiding_absolutes_beats_chance_where_only_distractors_have_them():
         q["choices"][0]["text"] = "It only depends on the data"
     bank = parse_bank({"chapter": "99_abs", "title": "A", "questions": planted}, "99_abs.yaml")
     assert avoid_absolutes_score(bank.questions).score == pytest.approx(1 / 3)
+
+
+def test_option_similarity_is_jaccard_of_the_words_the_reader_sees():
+    # {kl, q, p, rises} against {kl, p, q, falls}: 3 shared of 5
+    assert option_similarity("$KL(q \\| p)$ **rises**", "$KL(p \\| q)$ falls") == pytest.approx(
+        3 / 5
+    )
+    assert option_similarity("The rate", "the *rate*") == 1.0
+    assert option_similarity("Holes", "Blur") == 0.0
+
+
+def _mirror_bank(key_in_pair: bool):
+    # the mirror pair: "The rate rises with beta" / "The rate falls with beta" (3 of 5 words)
+    twin = "The rate falls with beta"
+    planted = []
+    for i in range(20):  # enough items for a coin toss to stand 2 SE above a 1-in-4 guess
+        others = ["Decoder blur", "Posterior holes", twin]
+        key = "The rate rises with beta"
+        if not key_in_pair:  # the pair is two distractors; the key stands alone
+            key, others[0] = "Decoder blur", key
+        planted.append(single(f"99-mirror-{i}", key, others))
+    return parse_bank({"chapter": "99_mir", "title": "M", "questions": planted}, "99_mir.yaml")
+
+
+def test_mirror_pair_beats_chance_where_the_pair_holds_the_key():
+    result = mirror_pair_score(_mirror_bank(key_in_pair=True).questions)
+    assert result.score == pytest.approx(1 / 2)  # a coin toss within the pair
+    assert result.chance == pytest.approx(1 / 4)
+    assert result.score > result.chance + 2 * result.standard_error
+
+
+def test_mirror_pair_pays_nothing_where_the_pair_is_two_distractors():
+    assert mirror_pair_score(_mirror_bank(key_in_pair=False).questions).score == 0.0
+    # below the threshold the strategy is a guess
+    bank = _mirror_bank(key_in_pair=True)
+    assert mirror_pair_score(bank.questions, threshold=0.7).score == pytest.approx(1 / 4)

@@ -16,7 +16,8 @@ answers checked unfairly); :mod:`.independence` has the third, items that answer
 
 The test-wise strategies are measured over a whole bank with ``longest_option_score``,
 ``first_word_score`` and ``avoid_absolutes_score`` (drop the options that say always, never,
-only, ...): each returns (score, chance, standard error) so a test can check that the strategy
+only, ...) and ``mirror_pair_score`` (pick within the pair of near-copy options, the key's
+likely twin): each returns (score, chance, standard error) so a test can check that the strategy
 does no better than guessing. From a shell: ``python -m vae_course.quiz.cues [files]``.
 """
 
@@ -241,6 +242,44 @@ def avoid_absolutes_score(questions: Iterable[Question]) -> StrategyScore:
     return _strategy(hits, chance)
 
 
+# Two options are a mirror pair when at least half of the words of either are shared
+# (Jaccard similarity of their word sets): "KL(q||p) rises" beside "KL(p||q) falls".
+MIRROR_SIMILARITY = 0.5
+
+
+def option_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two options' word sets, words as the reader sees them (Markdown
+    markup dropped, lower-cased, runs of letters and digits: ``$\\omega = 3$`` gives omega, 3)."""
+    words_a, words_b = (set(_WORD.findall(markdown_to_text(t).lower())) for t in (a, b))
+    union = words_a | words_b
+    return len(words_a & words_b) / len(union) if union else 1.0
+
+
+def mirror_pair_score(
+    questions: Iterable[Question], *, threshold: float = MIRROR_SIMILARITY
+) -> StrategyScore:
+    """'Pick at random within the most similar pair of options when their similarity is at least
+    ``threshold`` (:func:`option_similarity`), else guess' over single-choice questions: the
+    expected score of that pick (averaged over pairs tied for most similar)."""
+    hits, chance = [], []
+    for q in questions:
+        if q.type != "single":
+            continue
+        pairs = [
+            (option_similarity(a.text, b.text), (a.correct + b.correct) / 2)
+            for i, a in enumerate(q.choices)
+            for b in q.choices[i + 1 :]
+        ]
+        best = max(sim for sim, _ in pairs)
+        if best >= threshold:
+            tied = [hit for sim, hit in pairs if sim == best]
+            hits.append(sum(tied) / len(tied))
+        else:
+            hits.append(1 / len(q.choices))
+        chance.append(1 / len(q.choices))
+    return _strategy(hits, chance)
+
+
 def first_word_score(questions: Iterable[Question], *, shuffle: bool = True) -> StrategyScore:
     """'Pick the first word of the word bank' as shown (``shuffle=False``: as in the YAML)."""
     hits, chance = [], []
@@ -256,7 +295,7 @@ def first_word_score(questions: Iterable[Question], *, shuffle: bool = True) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m vae_course.quiz.cues [bank.yaml ...]``: print the cues of the given bank
-    files (default: the course bank) and the two strategies' scores; exit 1 if any cue."""
+    files (default: the course bank) and the strategies' scores; exit 1 if any cue."""
     import sys
 
     from .bank import read_bank, read_bank_file
@@ -271,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"pick the longest option: {longest_option_score(questions)}")
     print(f"pick the first word shown: {first_word_score(questions)}")
     print(f"avoid options with absolutes: {avoid_absolutes_score(questions)}")
+    print(f"pick within the mirror pair: {mirror_pair_score(questions)}")
     print(f"{len(cues)} problems in {len(files)} files")
     return 1 if cues else 0
 
