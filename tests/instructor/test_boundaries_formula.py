@@ -332,3 +332,24 @@ def test_error_messages_name_what_is_not_allowed():
         parse("open(x)", {"x"})
     with pytest.raises(FormulaError, match=r"max\(\) takes 2 or 3 or 4 arguments, got 5"):
         parse("max(x, x, x, x, x)", {"x"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sqrt(x[0])", r"^Subscript is not allowed in a formula$"),
+        ("max(1, x < 2)", r"^Compare is not allowed in a formula$"),
+        ("log(x, exp(y.real))", r"^Attribute is not allowed in a formula$"),
+    ],
+)
+def test_a_refused_node_inside_a_function_argument_is_refused_when_parsed(text, message):
+    # Refused by parse itself, before any value is given.
+    with pytest.raises(FormulaError, match=message):
+        parse(text, {"x", "y"})
+
+
+def test_a_parsed_formula_cannot_be_changed():
+    f = parse("x + 1", {"x"})
+    with pytest.raises(AttributeError):
+        f.text = "x + 2"
+    assert f({"x": 1.0}) == 2.0
