@@ -214,3 +214,11 @@ def test_fit_shows_a_progress_bar_unless_asked_not_to(capsys):
     assert "training Constant" in capsys.readouterr().err
     training.fit(Constant(), images([1.0, 2.0]), progress=False, **kwargs)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("n_labels", [3, 5])
+def test_fit_refuses_one_label_too_few_or_too_many(n_labels):
+    model = models.ConditionalVAE(hidden_dim=8, latent_dim=2)
+    x, y = torch.rand(4, 1, 28, 28), torch.arange(n_labels) % 10
+    with pytest.raises(ValueError, match=rf"^train_y has {n_labels} labels for 4 images$"):
+        training.fit(model, x, train_y=y, epochs=1, progress=False)
