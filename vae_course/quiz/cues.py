@@ -255,6 +255,18 @@ def option_similarity(a: str, b: str) -> float:
     return len(words_a & words_b) / len(union) if union else 1.0
 
 
+def mirror_pairs(question: Question, *, threshold: float = MIRROR_SIMILARITY) -> list[tuple]:
+    """The pairs of choices tied for most similar (:func:`option_similarity`) when that
+    similarity is at least ``threshold``; empty when no pair is that similar."""
+    pairs = [
+        (option_similarity(a.text, b.text), (a, b))
+        for i, a in enumerate(question.choices)
+        for b in question.choices[i + 1 :]
+    ]
+    best = max((sim for sim, _ in pairs), default=0.0)
+    return [pair for sim, pair in pairs if sim == best] if best >= threshold else []
+
+
 def mirror_pair_score(
     questions: Iterable[Question], *, threshold: float = MIRROR_SIMILARITY
 ) -> StrategyScore:
@@ -265,15 +277,9 @@ def mirror_pair_score(
     for q in questions:
         if q.type != "single":
             continue
-        pairs = [
-            (option_similarity(a.text, b.text), (a.correct + b.correct) / 2)
-            for i, a in enumerate(q.choices)
-            for b in q.choices[i + 1 :]
-        ]
-        best = max(sim for sim, _ in pairs)
-        if best >= threshold:
-            tied = [hit for sim, hit in pairs if sim == best]
-            hits.append(sum(tied) / len(tied))
+        tied = mirror_pairs(q, threshold=threshold)
+        if tied:
+            hits.append(sum((a.correct + b.correct) / 2 for a, b in tied) / len(tied))
         else:
             hits.append(1 / len(q.choices))
         chance.append(1 / len(q.choices))
