@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 import pytest
 import torch
@@ -222,3 +223,22 @@ def test_fit_refuses_one_label_too_few_or_too_many(n_labels):
     x, y = torch.rand(4, 1, 28, 28), torch.arange(n_labels) % 10
     with pytest.raises(ValueError, match=rf"^train_y has {n_labels} labels for 4 images$"):
         training.fit(model, x, train_y=y, epochs=1, progress=False)
+
+
+def test_evaluate_draws_with_seed_0_unless_told(tiny):
+    model, x = tiny
+    default, zero, one = (
+        training.evaluate(model, x, **kw) for kw in ({}, {"seed": 0}, {"seed": 1})
+    )
+    assert default == zero  # one seeded posterior sample per image: the same draws
+    assert default["loss"] != one["loss"]
+
+
+def test_an_epochs_seconds_are_the_time_it_took():
+    start = time.perf_counter()
+    history = training.fit(
+        Constant(), images([1.0, 2.0]), epochs=2, objective=record_mean, progress=False
+    )
+    took = time.perf_counter() - start
+    assert all(0 <= s <= took for s in history["seconds"])
+    assert sum(history["seconds"]) <= took
