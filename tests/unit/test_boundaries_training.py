@@ -242,3 +242,30 @@ def test_an_epochs_seconds_are_the_time_it_took():
     took = time.perf_counter() - start
     assert all(0 <= s <= took for s in history["seconds"])
     assert sum(history["seconds"]) <= took
+
+
+def test_adam_is_fused_where_it_can_be_and_plain_where_it_cannot(monkeypatch):
+    calls = []
+    real = torch.optim.Adam
+
+    def adam(params, lr, **kwargs):
+        calls.append(kwargs)
+        if kwargs.get("fused"):
+            raise ValueError("no fused Adam on this device")
+        return real(params, lr=lr)
+
+    monkeypatch.setattr(torch.optim, "Adam", adam)
+    optimizer = training._adam(Constant(), 0.1)
+    assert isinstance(optimizer, real) and calls == [{"fused": True}, {}]
+
+
+def test_an_unreadable_checkpoint_names_torchs_first_line(tmp_path):
+    path = tmp_path / "bad.pt"
+    path.write_bytes(b"not a checkpoint\nat all\n")
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 (whatever torch raises, its first line is named)
+        first = str(error).splitlines()[0]
+    message = rf"weights_only=True failed: {re.escape(first)}\)$"
+    with pytest.raises(ValueError, match=message):
+        training.load_checkpoint(models.VAE, path)
