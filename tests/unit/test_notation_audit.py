@@ -99,9 +99,6 @@ Q11 = "vae_course/quiz/bank/11_priors_and_disentanglement.yaml"
 # excuse these uses until the fix lands; test_pending_entries_are_still_needed then fails, so
 # that the entry is removed with its fix.
 PENDING = {
-    ("book/04_elbo.ipynb", "a", "a"): "chapter 3's straight-line decoder is now written "
-    "W_d z (a is only a log-sum-exp term): drop cell 27's '(chapter 3's last exercise called "
-    "the column W_d simply a)', or say that chapter 3 wrote it W_d too",
     # chapter 11 (being written this session): its mixture prior and disentanglement metrics
     (CH11, "G", ""): "the number of mixture components needs a row (G is free)",
     (CH11, r"\pi", ""): "pi is the circle constant: the mixture weights need another letter",
