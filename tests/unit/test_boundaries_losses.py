@@ -75,3 +75,19 @@ def test_a_chunk_of_fewer_than_one_sample_is_refused_by_message(tiny, chunk_size
     message = rf"^chunk_size must be a positive int; got {chunk_size}$"
     with pytest.raises(ValueError, match=message):
         losses.iwae_bound(model, x, 2, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 1.5])
+def test_elbo_refuses_fewer_than_one_sample_by_message(tiny, n_samples):
+    model, x = tiny
+    with pytest.raises(ValueError, match=rf"^n_samples must be a positive int; got {n_samples}$"):
+        losses.elbo(model, x, n_samples=n_samples)
+
+
+def test_elbo_draws_one_sample_unless_told(tiny):
+    model, x = tiny
+    one, default = (
+        losses.elbo(model, x, generator=torch.Generator().manual_seed(5), **kw).reconstruction
+        for kw in ({"n_samples": 1}, {})
+    )
+    assert torch.equal(one, default)
