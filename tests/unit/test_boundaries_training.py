@@ -269,3 +269,25 @@ def test_an_unreadable_checkpoint_names_torchs_first_line(tmp_path):
     message = rf"weights_only=True failed: {re.escape(first)}\)$"
     with pytest.raises(ValueError, match=message):
         training.load_checkpoint(models.VAE, path)
+
+
+def test_history_names_an_unknown_key_and_what_is_recorded():
+    h = training.History([{"epoch": 1, "loss": 0.5}])
+    with pytest.raises(KeyError, match=r"'pixel' is not recorded; available: \['epoch', 'loss'\]"):
+        h["pixel"]
+    with pytest.raises(KeyError, match=r"'loss' is not recorded; available: \[\]"):
+        training.History()["loss"]
+
+
+@pytest.mark.parametrize("labels", ["train_y", "test_y"])
+def test_fit_refuses_labels_with_a_custom_objective_either_one(labels):
+    x = images([1.0, 2.0])
+    kwargs = {labels: torch.zeros(2, dtype=torch.long), "test_x": x}
+    with pytest.raises(ValueError, match=r"^train_y/test_y: labels are only used with the default"):
+        training.fit(Constant(), x, epochs=1, objective=record_mean, progress=False, **kwargs)
+
+
+def test_evaluate_options_are_keyword_only(tiny):
+    model, x = tiny
+    with pytest.raises(TypeError):
+        training.evaluate(model, x, None, None, 0)
