@@ -27,32 +27,11 @@ def _php_log(x: float, base: float | None = None) -> float:
     return math.log(x) if base is None else math.log(x) / math.log(base)
 
 
-# Moodle evaluates a calculated answer with PHP's math functions: log(x) is natural and
-# log(x, b) is log in base b; pi() is a call; powers only through pow().
-MOODLE_FUNCTIONS = {
+# The functions both LMSes name and read alike (min and max with two arguments: the exporter
+# nests longer calls).
+_SHARED = {
     "sqrt": math.sqrt,
     "exp": math.exp,
-    "log": _php_log,
-    "log10": math.log10,
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "asin": math.asin,
-    "acos": math.acos,
-    "atan": math.atan,
-    "atan2": math.atan2,
-    "abs": abs,
-    "min": lambda a, b: min(a, b),  # two arguments: the exporter nests longer calls
-    "max": lambda a, b: max(a, b),
-    "pow": math.pow,
-    "pi": lambda: math.pi,
-}
-# Canvas: ln is natural, log is base 10, ^ is the power; e and pi are constants.
-CANVAS_FUNCTIONS = {
-    "sqrt": math.sqrt,
-    "exp": math.exp,
-    "ln": math.log,
-    "log": math.log10,
     "sin": math.sin,
     "cos": math.cos,
     "tan": math.tan,
@@ -64,6 +43,17 @@ CANVAS_FUNCTIONS = {
     "min": lambda a, b: min(a, b),
     "max": lambda a, b: max(a, b),
 }
+# Moodle evaluates a calculated answer with PHP's math functions: log(x) is natural and
+# log(x, b) is log in base b; pi() is a call; powers only through pow().
+MOODLE_FUNCTIONS = {
+    **_SHARED,
+    "log": _php_log,
+    "log10": math.log10,
+    "pow": math.pow,
+    "pi": lambda: math.pi,
+}
+# Canvas: ln is natural, log is base 10, ^ is the power; e and pi are constants.
+CANVAS_FUNCTIONS = {**_SHARED, "ln": math.log, "log": math.log10}
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?)|\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*)|(.))")
 
 

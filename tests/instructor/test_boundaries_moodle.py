@@ -134,8 +134,9 @@ def test_words_keep_their_capitalizations_in_a_case_sensitive_blank(exported):
     assert not moodle_accepts(kind, options, "l")
 
 
-def test_word_bank_words_are_right_by_the_course_rule():
-    q = Question(
+def _case_bank() -> Question:
+    """A word bank whose right word, d, differs from a wrong one, D, only in case."""
+    return Question(
         id="zz-case-bank",
         type="fill_blank",
         stem="The latent dimension is {{which}}.",
@@ -143,20 +144,17 @@ def test_word_bank_words_are_right_by_the_course_rule():
         tags=Tags("zz"),
         blanks=(Blank("which", ("d",), word_bank=("d", "D", "n")),),
     )
+
+
+def test_word_bank_words_are_right_by_the_course_rule():
+    q = _case_bank()
     (kind, options), *_ = markers(export_moodle("bank", [q]))["zz-case-bank"]
     assert kind == "MULTICHOICE"
     assert options == [(True, "d"), (False, "D"), (False, "n")]
 
 
 def test_word_bank_case_in_gift_and_canvas():
-    q = Question(
-        id="zz-case-bank",
-        type="fill_blank",
-        stem="The latent dimension is {{which}}.",
-        explanation="",
-        tags=Tags("zz"),
-        blanks=(Blank("which", ("d",), word_bank=("d", "D", "n")),),
-    )
+    q = _case_bank()
     assert "{=d ~D ~n ####}" in export_gift("bank", [q]).decode()
     with zipfile.ZipFile(io.BytesIO(export_qti("bank", [q]))) as archive:
         name = next(n for n in archive.namelist() if n.count("/") == 1 and "meta" not in n)
