@@ -25,9 +25,9 @@ def sample_prior(
         raise ValueError(f"n must be a non-negative int; got {n!r}")
     if not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}")
-    if not temperature > 0:
+    if isinstance(temperature, bool) or not 0 < temperature < math.inf:
         raise ValueError(
-            f"temperature must be > 0 (it scales the prior's std); got {temperature!r}"
+            f"temperature must be finite and > 0 (it scales the prior's std); got {temperature!r}"
         )
     device = generator.device if device is None and generator is not None else device
     return temperature * torch.randn(n, latent_dim, generator=generator, device=device)
@@ -169,6 +169,10 @@ def active_units(
 
     Returns (number active, variances (d,)).
     """
+    if isinstance(threshold, bool) or not 0 <= threshold < math.inf:
+        raise ValueError(
+            f"threshold must be a finite variance >= 0; got {threshold!r}"
+        )
     means = posterior_means(model, x, y)
     variances = means.var(dim=0, correction=0)
     return int((variances > threshold).sum()), variances

@@ -436,9 +436,21 @@ LATENT_REFUSALS = {
         lambda: latent.sample_prior(3, 0),
         r"^latent_dim must be a positive int; got 0$",
     ),
-    "sample_prior temperature": (
+    "sample_prior temperature nan": (
         lambda: latent.sample_prior(3, 2, temperature=math.nan),
-        r"^temperature must be > 0 \(it scales the prior's std\); got nan$",
+        r"^temperature must be finite and > 0 \(it scales the prior's std\); got nan$",
+    ),
+    "sample_prior temperature inf": (
+        lambda: latent.sample_prior(3, 2, temperature=math.inf),
+        r"^temperature must be finite and > 0 \(it scales the prior's std\); got inf$",
+    ),
+    "sample_prior temperature zero": (
+        lambda: latent.sample_prior(3, 2, temperature=0.0),
+        r"^temperature must be finite and > 0 \(it scales the prior's std\); got 0.0$",
+    ),
+    "sample_prior temperature bool": (
+        lambda: latent.sample_prior(3, 2, temperature=True),
+        r"^temperature must be finite and > 0 \(it scales the prior's std\); got True$",
     ),
     "interpolate method": (
         lambda: latent.interpolate(Z0, Z1, torch.tensor([0.5]), method="cubic"),
@@ -511,3 +523,17 @@ def test_posterior_means_names_the_images_and_the_batch_size(vae):
         ValueError, match=r"^y: this VAE is unconditional; labels go to ConditionalVAE$"
     ):
         latent.active_units(vae, _images(), y=_labels())
+
+
+@pytest.mark.parametrize("threshold", [math.nan, math.inf, -0.01, True])
+def test_active_units_refuses_a_threshold_no_variance_can_be_compared_with(vae, threshold):
+    # nan counted no unit active and inf none either, silently; a negative one counted them all
+    with pytest.raises(
+        ValueError, match=rf"^threshold must be a finite variance >= 0; got {threshold!r}$"
+    ):
+        latent.active_units(vae, _images(), threshold=threshold)
+
+
+def test_active_units_accepts_a_zero_threshold(vae):
+    count, variances = latent.active_units(vae, _images(), threshold=0.0)
+    assert count == int((variances > 0).sum())

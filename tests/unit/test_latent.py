@@ -26,9 +26,9 @@ def test_sample_prior_shape_and_temperature_scales_the_std():
     assert (base.std(0) - 1).abs().max() < 4 / math.sqrt(2 * 4000)
 
 
-@pytest.mark.parametrize("temperature", [0, -1.0, float("nan")])
-def test_sample_prior_rejects_non_positive_temperature(temperature):
-    with pytest.raises(ValueError, match="temperature must be > 0"):
+@pytest.mark.parametrize("temperature", [0, -1.0, float("nan"), float("inf")])
+def test_sample_prior_rejects_non_positive_or_infinite_temperature(temperature):
+    with pytest.raises(ValueError, match="temperature must be finite and > 0"):
         latent.sample_prior(2, 2, temperature=temperature)
 
 
