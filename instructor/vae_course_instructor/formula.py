@@ -104,12 +104,13 @@ def parse(text: str, allowed_names: set[str] | frozenset[str]) -> Formula:
                 )
             if node.keywords:
                 raise FormulaError(f"{node.func.id}(): keyword arguments are not allowed")
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise FormulaError(f"{node.func.id}(): unpacking with * is not allowed")
             arities = FUNCTIONS[node.func.id][1]
-            if len(node.args) not in arities or any(isinstance(a, ast.Starred) for a in node.args):
-                raise FormulaError(
-                    f"{node.func.id}() takes {' or '.join(map(str, arities))} arguments, "
-                    f"got {len(node.args)}"
-                )
+            if len(node.args) not in arities:
+                counts = " or ".join(map(str, arities))
+                noun = "argument" if counts == "1" else "arguments"
+                raise FormulaError(f"{node.func.id}() takes {counts} {noun}, got {len(node.args)}")
             for arg in node.args:
                 check(arg)
         else:
