@@ -1,7 +1,8 @@
 """What the chapters display beyond plain figures: objects with two views, a live ipywidgets
 view in a kernel and a self-contained HTML view in the static book (``bundle``), and the latent
-explorers and the prior sampler built on it (``explorer``, ``sampler``). In the static book
-both carry the trained decoder and run it in the page (``decoder``). Their JavaScript and CSS
+explorers, the prior sampler and the drawing pad built on it (``explorer``, ``sampler``,
+``drawpad``). In the static book they carry the trained decoder (the pad also the encoder) and
+run it in the page (``decoder``). Their JavaScript and CSS
 live in ``static/`` as files.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LatentExplorer", "PriorSampler"]
+__all__ = ["DrawPad", "LatentExplorer", "PriorSampler"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,6 +19,10 @@ def __getattr__(name: str) -> Any:
         from .explorer import LatentExplorer
 
         return LatentExplorer
+    if name == "DrawPad":
+        from .drawpad import DrawPad
+
+        return DrawPad
     if name == "PriorSampler":
         from .sampler import PriorSampler
 

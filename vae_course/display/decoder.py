@@ -1,4 +1,5 @@
-"""A trained decoder, carried into the static page so that the page itself can generate.
+"""A trained decoder (and encoder), carried into the static page so that the page itself can
+generate (and encode).
 
 ``export_decoder(model)`` packs the two-layer MLP decoder of a ``models.VAE`` (latent d ->
 hidden ReLU -> 784 logits -> sigmoid) for ``static/decoder.js``, which runs the same forward
@@ -7,6 +8,10 @@ pass in plain JavaScript: no network request, no framework, works from ``file://
 Weights are stored as 12-bit integers with one float32 scale per output row (two weights in
 three bytes, base64): a quarter of float32's size, and close enough that the page's pixels
 stay within 2/255 of PyTorch's (the browser tests measure it on vectors exported here).
+``pack_linear(layer, bits)`` packs any linear layer with another width (4 to 16 bits, one
+bit stream, most significant bit first; 12 bits gives the bytes above), and
+``export_encoder(model)`` packs the MLP encoder (784 -> hidden ReLU -> mu, log-variance) the
+same way, for the drawing pad (``drawpad``).
 
 ``prior_noise(seed, n, d)`` is the page's random number generator mirrored in Python (a Weyl
 sequence through the murmur3 finalizer, then Box-Muller), so the live view and the static view
@@ -24,6 +29,7 @@ import torch
 from ..models import VAE
 
 LEVELS = 2047  # 12-bit signed range used: -2047..2047, stored with an offset of 2048
+BITS = (4, 16)  # the widths pack_linear accepts
 
 
 def _b64(array: np.ndarray) -> str:
@@ -45,22 +51,42 @@ def pack_12bit(values: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def quantize_rows(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """weight (rows, cols) float -> (integers in [-2047, 2047] (rows, cols), scales (rows,)),
-    with weight ~ integers * scales[:, None]."""
-    scale = np.abs(weight).max(axis=1) / LEVELS
+def pack_bits(values: np.ndarray, bits: int) -> bytes:
+    """Unsigned integers in [0, 2**bits) (n,) -> one bit stream, most significant bit first,
+    zero-padded to whole bytes."""
+    u = np.asarray(values, dtype=np.int64).ravel()
+    if u.size and (int(u.min()) < 0 or int(u.max()) >= 1 << bits):
+        raise ValueError(f"values must fit in {bits} bits (0..{(1 << bits) - 1})")
+    shifts = np.arange(bits - 1, -1, -1)
+    stream = ((u[:, None] >> shifts) & 1).astype(np.uint8).ravel()
+    return np.packbits(stream).tobytes()
+
+
+def quantize_rows(weight: np.ndarray, bits: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """weight (rows, cols) float -> (integers in [-L, L] (rows, cols), scales (rows,)), with
+    weight ~ integers * scales[:, None] and L = 2**(bits - 1) - 1 (2047 for 12 bits)."""
+    levels = (1 << (bits - 1)) - 1
+    scale = np.abs(weight).max(axis=1) / levels
     scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-    q = np.clip(np.rint(weight / scale[:, None]), -LEVELS, LEVELS).astype(np.int16)
+    q = np.clip(np.rint(weight / scale[:, None]), -levels, levels).astype(np.int32)
     return q, scale
 
 
-def _layer(linear: torch.nn.Linear) -> dict:
+def pack_linear(linear: torch.nn.Linear, bits: int = 12) -> dict:
+    """A linear layer for ``decoder.js``: its weight as ``bits``-bit integers (offset
+    2**(bits - 1)) with a float32 scale per row, its bias as float32; all base64."""
+    if not isinstance(bits, int) or not BITS[0] <= bits <= BITS[1]:
+        raise ValueError(f"bits must be an int in [{BITS[0]}, {BITS[1]}]; got {bits!r}")
     weight = linear.weight.detach().cpu().double().numpy()
-    q, scale = quantize_rows(weight)
+    q, scale = quantize_rows(weight, bits)
+    offset = 1 << (bits - 1)
+    flat = (q + offset).ravel()
+    packed = pack_12bit(flat) if bits == 12 else pack_bits(flat, bits)
     return {
         "rows": int(weight.shape[0]),
         "cols": int(weight.shape[1]),
-        "q": base64.b64encode(pack_12bit((q + 2048).ravel())).decode("ascii"),
+        "bits": bits,
+        "q": base64.b64encode(packed).decode("ascii"),
         "scale": _b64(scale.astype("<f4")),
         "bias": _b64(linear.bias.detach().cpu().numpy().astype("<f4")),
     }
@@ -72,9 +98,10 @@ def can_export(model: torch.nn.Module) -> bool:
 
 
 @torch.no_grad()
-def export_decoder(model: VAE, *, check_seed: int = 0, n_check: int = 4) -> dict:
-    """The decoder's weights for the page, plus ``n_check`` latent vectors and PyTorch's
-    decoded pixels for them (``check``), which the tests compare with the page's decode."""
+def export_decoder(model: VAE, *, check_seed: int = 0, n_check: int = 4, bits: int = 12) -> dict:
+    """The decoder's weights for the page (``bits`` bits a weight), plus ``n_check`` latent
+    vectors and PyTorch's decoded pixels for them (``check``), which the tests compare with the
+    page's decode."""
     if not can_export(model):
         raise ValueError(
             "model must be a models.VAE with the MLP decoder (conv=False, unconditional); "
@@ -92,8 +119,28 @@ def export_decoder(model: VAE, *, check_seed: int = 0, n_check: int = 4) -> dict
         "d": model.latent_dim,
         "side": model.side,
         "likelihood": model.likelihood,
-        "layers": [_layer(decoder.fc), _layer(decoder.out)],
+        "layers": [pack_linear(decoder.fc, bits), pack_linear(decoder.out, bits)],
         "check": {"z": z.tolist(), "pixels": _b64(pixels.numpy().astype("<f4"))},
+    }
+
+
+@torch.no_grad()
+def export_encoder(model: VAE, *, bits: int = 12) -> dict:
+    """The MLP encoder for the page: x (784 pixels) -> h = ReLU(fc x) -> (mu, log-variance).
+    The first layer takes ``bits`` bits a weight; the two small heads take 16."""
+    if not can_export(model):
+        raise ValueError(
+            "model must be a models.VAE with the MLP encoder (conv=False, unconditional); "
+            f"got {type(model).__name__}"
+        )
+    return {
+        "d": model.latent_dim,
+        "side": model.side,
+        "layers": [
+            pack_linear(model.encoder.fc, bits),
+            pack_linear(model.to_mu, 16),
+            pack_linear(model.to_logvar, 16),
+        ],
     }
 
 

@@ -19,13 +19,24 @@
     return out;
   }
 
-  // 12-bit integers, two in three bytes, offset 2048; times one scale per row.
+  // `bits`-bit integers (12 if not given) in one bit stream, most significant bit first,
+  // offset 2^(bits-1); times one scale per row. 12 bits: two weights in three bytes.
   function layer(spec) {
     var n = spec.rows * spec.cols, packed = bytes(spec.q), scale = float32s(spec.scale);
-    var w = new Float32Array(n);
-    for (var k = 0, j = 0; k < n; k += 2, j += 3) {
-      w[k] = ((packed[j] << 4) | (packed[j + 1] >> 4)) - 2048;
-      if (k + 1 < n) { w[k + 1] = (((packed[j + 1] & 15) << 8) | packed[j + 2]) - 2048; }
+    var bits = spec.bits || 12, offset = 1 << (bits - 1), w = new Float32Array(n);
+    if (bits === 12) {
+      for (var k = 0, j = 0; k < n; k += 2, j += 3) {
+        w[k] = ((packed[j] << 4) | (packed[j + 1] >> 4)) - 2048;
+        if (k + 1 < n) { w[k + 1] = (((packed[j + 1] & 15) << 8) | packed[j + 2]) - 2048; }
+      }
+    } else {
+      for (var i = 0, at = 0; i < n; i++) {
+        var v = 0;
+        for (var b = 0; b < bits; b++, at++) {
+          v = (v << 1) | ((packed[at >> 3] >> (7 - (at & 7))) & 1);
+        }
+        w[i] = v - offset;
+      }
     }
     for (var r = 0; r < spec.rows; r++) {
       for (var c = 0; c < spec.cols; c++) { w[r * spec.cols + c] *= scale[r]; }
@@ -49,12 +60,28 @@
     return {
       d: spec.d,
       side: spec.side,
+      // z: d numbers -> side*side logits (before the sigmoid)
+      logits: function (z) { return affine(out, affine(hidden, z, true), false); },
       // z: d numbers -> side*side pixel values in [0, 1] (the decoder's sigmoid mean)
       decode: function (z) {
         var logits = affine(out, affine(hidden, z, true), false);
         var pixels = new Float32Array(logits.length);
         for (var i = 0; i < logits.length; i++) { pixels[i] = 1 / (1 + Math.exp(-logits[i])); }
         return pixels;
+      }
+    };
+  }
+
+  // The MLP encoder (see decoder.export_encoder): pixels (side*side numbers) -> mu, logvar.
+  function loadEncoder(spec) {
+    var hidden = layer(spec.layers[0]), mu = layer(spec.layers[1]);
+    var logvar = layer(spec.layers[2]);
+    return {
+      d: spec.d,
+      side: spec.side,
+      encode: function (x) {
+        var h = affine(hidden, x, true);
+        return { mu: affine(mu, h, false), logvar: affine(logvar, h, false) };
       }
     };
   }
@@ -129,6 +156,7 @@
   function fmt(v) { var s = v.toFixed(2); return s === "-0.00" ? "0.00" : s; }
 
   window.VAECourse = {
-    load: load, noise: noise, interpolate: interpolate, draw: draw, fmt: fmt, float32s: float32s
+    load: load, loadEncoder: loadEncoder, noise: noise, interpolate: interpolate, draw: draw,
+    fmt: fmt, float32s: float32s
   };
 })();
