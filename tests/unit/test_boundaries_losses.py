@@ -32,13 +32,70 @@ def test_sampling_options_are_keyword_only(tiny):
         losses.elbo(model, x, None, 2)
 
 
-@pytest.mark.slow  # 16,385 images through the encoder and decoder, twice
+@pytest.mark.slow  # 4,097 images through the encoder and decoder, twice
 def test_the_default_chunk_holds_at_least_one_sample_for_any_number_of_images(tiny):
-    # 16384 // 16385 = 0 samples per chunk would be refused; the default is at least 1.
+    # CHUNK_IMAGES // (CHUNK_IMAGES + 1) = 0 samples per chunk would be refused; the default is
+    # at least 1.
     model, _ = tiny
-    x = torch.zeros(16385, 1, 28, 28)
+    n = losses.CHUNK_IMAGES + 1
+    x = torch.zeros(n, 1, 28, 28)
     bound = losses.iwae_bound(model, x, 2)
-    assert bound.shape == (16385,) and torch.isfinite(bound).all()
+    assert bound.shape == (n,) and torch.isfinite(bound).all()
+
+
+def _log_weights_by_hand(model, x, blocks, seed):
+    """sum(blocks) log weights log p(x, z_i) - log q(z_i | x), (k, N), the noise drawn in
+    blocks of these sizes (torch's generator gives other numbers for other shapes)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        eps = torch.cat([torch.randn((b, *mu.shape), generator=g) for b in blocks])
+        rows = []
+        for e in eps:
+            z = mu + torch.exp(0.5 * logvar) * e  # (N, d)
+            logits = model.decode_raw(z)
+            log_px_z = -torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, x, reduction="none"
+            ).flatten(1).sum(1)
+            normal = torch.distributions.Normal
+            log_pz = normal(0.0, 1.0).log_prob(z).sum(1)
+            log_qz = normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(1)
+            rows.append(log_px_z + log_pz - log_qz)
+    return torch.stack(rows)
+
+
+def test_nested_bounds_are_the_bounds_of_the_first_k_draws(tiny):
+    model, x = tiny
+    log_w = _log_weights_by_hand(model, x, [1] * 6, seed=3)
+    bounds = losses.iwae_bounds(
+        model, x, [6, 1, 4], chunk_size=1, generator=torch.Generator().manual_seed(3)
+    )
+    assert list(bounds) == [6, 1, 4]  # in the order asked for
+    for k, bound in bounds.items():
+        by_hand = torch.logsumexp(log_w[:k], 0) - math.log(k)
+        torch.testing.assert_close(bound, by_hand, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("chunk_size", "blocks"), [(1, [1] * 7), (2, [2, 2, 2, 1]), (5, [4, 3]), (9, [4, 3])]
+)
+def test_nested_bounds_cut_their_chunks_at_every_k(tiny, chunk_size, blocks):
+    # the chunks end at every k asked for, so k = 4's bound uses exactly the first 4 draws
+    model, x = tiny
+    log_w = _log_weights_by_hand(model, x, blocks, seed=4)
+    bounds = losses.iwae_bounds(
+        model, x, [4, 7], chunk_size=chunk_size, generator=torch.Generator().manual_seed(4)
+    )
+    for k in (4, 7):
+        by_hand = torch.logsumexp(log_w[:k], 0) - math.log(k)
+        torch.testing.assert_close(bounds[k], by_hand, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("ks", [[], 3, "3", [0], [2, 0], [2.0], [True], None])
+def test_nested_bounds_refuse_a_bad_list_of_k_by_name(tiny, ks):
+    model, x = tiny
+    with pytest.raises(ValueError, match=r"^ks must be a non-empty list of ints >= 1; got "):
+        losses.iwae_bounds(model, x, ks)
 
 
 def test_bits_per_dim_needs_at_least_one_dimension():

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ..distributions import bernoulli_log_likelihood, log_normal, reparameterize
+from ..losses import CHUNK_IMAGES
 from ..models import _positive
 
 
@@ -82,10 +83,11 @@ class HierarchicalVAE(nn.Module):
         self, x: torch.Tensor, k: int, generator=None, chunk_size: int | None = None
     ) -> torch.Tensor:
         """k-sample importance-weighted bound on log p(x): (N,), x on the model's device,
-        ``chunk_size`` samples at a time (default: about 16,384 decoded images per chunk)."""
+        ``chunk_size`` samples at a time (default: about losses.CHUNK_IMAGES decoded images
+        per chunk)."""
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be an int >= 1; got {k!r}")
-        chunk_size = chunk_size or max(1, 16384 // max(1, len(x)))
+        chunk_size = chunk_size or max(1, CHUNK_IMAGES // max(1, len(x)))
         parts = [
             torch.logsumexp(self.log_weights(x, s, generator)["log_w"], 0)
             for s in [min(chunk_size, k - start) for start in range(0, k, chunk_size)]
