@@ -12,6 +12,7 @@ import math
 import os
 import stat
 import statistics
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -19,7 +20,7 @@ from test_instructor_support import assign_class, notebook_payload, right_answer
 
 from vae_course.quiz.handout_widget import AssignmentQuiz
 from vae_course.quiz.responses import Attempt, Responses
-from vae_course.quiz.schema import Blank, Choice, Question, Tags, Tolerance
+from vae_course.quiz.schema import Blank, Choice, Tolerance
 from vae_course_instructor import grade as grade_module
 from vae_course_instructor.analysis import item_statistics, pearson
 from vae_course_instructor.grade import (
@@ -38,12 +39,12 @@ from vae_course_instructor.handins import Rejected, read_handins
 from vae_course_instructor.keyfile import read_key
 from vae_course_instructor.roster import Student
 
-SINGLE = Question(
-    id="q-single",
-    type="single",
+from questions import question
+
+SINGLE = question(
+    "q-single",
+    "single",
     stem="Which?",
-    explanation="",
-    tags=Tags("zz"),
     points=2,
     choices=(
         Choice("a", "right", correct=True),
@@ -52,12 +53,10 @@ SINGLE = Question(
         Choice("d", "never chosen"),
     ),
 )
-NUMBER = Question(
-    id="q-number",
-    type="numeric",
+NUMBER = question(
+    "q-number",
+    "numeric",
     stem="How much, to one decimal?",
-    explanation="",
-    tags=Tags("zz"),
     points=1,
     answer=1.5,
     tolerance=Tolerance(absolute=0.05),
@@ -191,20 +190,16 @@ def test_responses_latest_is_the_last_attempt_of_that_question():
 
 
 # -- what a student and the instructor read ----------------------------------------------------
-BLANKS = Question(
-    id="q-blanks",
-    type="fill_blank",
+BLANKS = question(
+    "q-blanks",
+    "fill_blank",
     stem="A {{first}} and a {{second}}.",
-    explanation="Both.",
-    tags=Tags("zz"),
     blanks=(Blank("first", ("encoder",)), Blank("second", ("decoder",))),
 )
-MULTIPLE = Question(
-    id="q-multiple",
-    type="multiple",
+MULTIPLE = question(
+    "q-multiple",
+    "multiple",
     stem="Which?",
-    explanation="",
-    tags=Tags("zz"),
     choices=(Choice("x", "ex", correct=True), Choice("y", "why"), Choice("z", "zed")),
 )
 
@@ -407,7 +402,7 @@ def test_zero_discrimination_is_not_flagged():
 def test_discrimination_uses_the_share_of_the_other_questions_points():
     # Two versions: q-single beside q-number (1 point) or beside q-blanks (3 points). The rest
     # score is a share of the other questions' points, so versions compare.
-    big = Question(**{**BLANKS.__dict__, "points": 3})
+    big = replace(BLANKS, points=3)
     plan = [("a", NUMBER, 1.0), ("a", big, 1 / 3), ("b", NUMBER, 0.0), ("b", big, 1.0)]
     plan += [("c", NUMBER, 1.0), ("a", big, 0.0)]
     results, xs, ys = [], [], []
@@ -431,12 +426,10 @@ def test_picks_of_multiple_answers_and_of_a_word_bank():
         ItemResult(MULTIPLE, ["x"], True, 1.0, ""),
         ItemResult(MULTIPLE, None, False, 0.0, ""),
     ]
-    bank = Question(
-        **{
-            **BLANKS.__dict__,
-            "id": "q-bank",
-            "blanks": (Blank("first", ("encoder",), word_bank=("encoder", "decoder", "prior")),),
-        }
+    bank = replace(
+        BLANKS,
+        id="q-bank",
+        blanks=(Blank("first", ("encoder",), word_bank=("encoder", "decoder", "prior")),),
     )
     words = [
         ItemResult(bank, {"first": w}, w == "encoder", float(w == "encoder"), "")
@@ -459,9 +452,7 @@ def test_picks_of_multiple_answers_and_of_a_word_bank():
 
 
 def test_describe_a_single_choice_with_a_long_id():
-    q = Question(
-        **{**SINGLE.__dict__, "choices": (Choice("gauss", "G", correct=True), Choice("unif", "U"))}
-    )
+    q = replace(SINGLE, choices=(Choice("gauss", "G", correct=True), Choice("unif", "U")))
     assert describe(q, "unif") == "B. U [unif]"
 
 
@@ -485,17 +476,13 @@ def test_write_grades_refuses_a_used_folder_unless_told(tmp_path):
 
 
 def test_picks_with_long_choice_ids_and_the_first_of_two_word_banks():
-    single = Question(
-        **{**SINGLE.__dict__, "choices": (Choice("gauss", "G", correct=True), Choice("unif", "U"))}
-    )
-    two = Question(
-        **{
-            **BLANKS.__dict__,
-            "blanks": (
-                Blank("first", ("encoder",), word_bank=("encoder", "decoder")),
-                Blank("second", ("prior",), word_bank=("prior", "noise")),
-            ),
-        }
+    single = replace(SINGLE, choices=(Choice("gauss", "G", correct=True), Choice("unif", "U")))
+    two = replace(
+        BLANKS,
+        blanks=(
+            Blank("first", ("encoder",), word_bank=("encoder", "decoder")),
+            Blank("second", ("prior",), word_bank=("prior", "noise")),
+        ),
     )
     results = [
         StudentResult(

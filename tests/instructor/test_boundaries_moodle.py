@@ -16,11 +16,13 @@ import zipfile
 import pytest
 
 from vae_course.quiz import load_bank
-from vae_course.quiz.schema import Blank, Question, Tags
+from vae_course.quiz.schema import Blank, Question
 from vae_course_instructor.banks import read_assessment
 from vae_course_instructor.export_gift import export_gift
 from vae_course_instructor.export_moodle import case_matters, export_moodle
 from vae_course_instructor.export_qti import export_qti
+
+from questions import question
 
 MARKER = re.compile(r"\{(\d+):(MULTICHOICE|SHORTANSWER_C|SHORTANSWER):(.*?)(?<!\\)\}")
 
@@ -136,12 +138,10 @@ def test_words_keep_their_capitalizations_in_a_case_sensitive_blank(exported):
 
 def _case_bank() -> Question:
     """A word bank whose right word, d, differs from a wrong one, D, only in case."""
-    return Question(
-        id="zz-case-bank",
-        type="fill_blank",
+    return question(
+        "zz-case-bank",
+        "fill_blank",
         stem="The latent dimension is {{which}}.",
-        explanation="",
-        tags=Tags("zz"),
         blanks=(Blank("which", ("d",), word_bank=("d", "D", "n")),),
     )
 

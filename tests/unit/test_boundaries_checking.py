@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import replace
 
 import pytest
 
 from vae_course.quiz import checking
-from vae_course.quiz.schema import AnswerTable, Blank, Choice, Question, Tags, Tolerance
+from vae_course.quiz.schema import AnswerTable, Blank, Choice, Question, Tolerance
+
+from questions import question
 
 
 def numeric(answer: float, absolute: float = 0.0, relative: float = 0.0) -> Question:
-    return Question(
-        id="edge",
-        type="numeric",
+    return question(
+        "edge",
+        "numeric",
         stem="A number, to two decimals.",
-        explanation="",
-        tags=Tags("01_autoencoders"),
+        chapter="01_autoencoders",
         points=2,
         answer=answer,
         tolerance=Tolerance(absolute=absolute, relative=relative),
@@ -156,12 +158,11 @@ def test_the_rounded_answer_rejected_is_reported_with_its_digits():
 
 # -- the other question types, and answers that are not answers ------------------------------
 def choices_question(kind: str) -> Question:
-    return Question(
-        id=f"edge-{kind}",
-        type=kind,
+    return question(
+        f"edge-{kind}",
+        kind,
         stem="Which?",
-        explanation="",
-        tags=Tags("01_autoencoders"),
+        chapter="01_autoencoders",
         points=3,
         choices=(
             Choice("a", "A", correct=True, feedback="A is right."),
@@ -173,13 +174,8 @@ def choices_question(kind: str) -> Question:
 
 def blanks_question(*blanks: Blank) -> Question:
     stem = " ".join(f"{{{{{b.name}}}}}" for b in blanks)
-    return Question(
-        id="edge-blanks",
-        type="fill_blank",
-        stem=stem,
-        explanation="",
-        tags=Tags("01_autoencoders"),
-        blanks=blanks,
+    return question(
+        "edge-blanks", "fill_blank", stem=stem, chapter="01_autoencoders", blanks=blanks
     )
 
 
@@ -284,7 +280,7 @@ def test_accepts_and_the_test_table():
     assert checking.accepts(typed, "√d") and not checking.accepts(typed, "sqrt(D)")
     assert not checking.accepts(typed, "  ")
     table = AnswerTable(accept=("√d", "sqrt(D)"), reject=("d", "sqrt d"))
-    tabled = Question(**{**typed.__dict__, "checks": table})
+    tabled = replace(typed, checks=table)
     assert checking.table_problems(tabled) == [
         ("checks.accept[1]", "the checker rejects 'sqrt(D)'"),
         ("checks.reject[1]", "the checker accepts 'sqrt d'"),
@@ -324,11 +320,8 @@ def test_tolerance_wider_than_one_unit_exactly_at_the_slack():
 
 
 def test_a_wrong_choice_sorting_before_the_key_is_wrong():
-    q = Question(
-        **{
-            **choices_question("single").__dict__,
-            "choices": (Choice("a", "A"), Choice("b", "B", correct=True)),
-        }
+    q = replace(
+        choices_question("single"), choices=(Choice("a", "A"), Choice("b", "B", correct=True))
     )
     assert not checking.check(q, "a").correct and checking.check(q, "b").correct
     with pytest.raises(KeyError):

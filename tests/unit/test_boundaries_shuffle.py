@@ -8,7 +8,9 @@ import hashlib
 import pytest
 
 from vae_course.quiz import shuffle
-from vae_course.quiz.schema import Blank, Question, Tags
+from vae_course.quiz.schema import Blank
+
+from questions import question
 
 
 def test_draws_are_the_four_big_endian_words_of_each_counter_block():
@@ -41,12 +43,11 @@ def test_a_draw_at_the_rejection_limit_is_drawn_again(monkeypatch):
 def test_display_words_shuffles_a_word_bank_and_gives_nothing_for_a_typed_blank():
     bank = Blank("w", ("latent",), word_bank=("latent", "pixel", "decoder", "prior"))
     typed = Blank("v", ("sqrt(d)",))
-    q = Question(
-        id="edge-words",
-        type="fill_blank",
+    q = question(
+        "edge-words",
+        "fill_blank",
         stem="{{w}} {{v}}",
-        explanation="",
-        tags=Tags("01_autoencoders"),
+        chapter="01_autoencoders",
         blanks=(bank, typed),
     )
     words = shuffle.display_words(q, bank)
