@@ -46,14 +46,14 @@ chromium:
 	@bash scripts/install_chromium.sh
 
 test: install chromium actionlint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 # Full mode, as a Colab GPU runs it, checked on the CPU: every chapter at full size (with the data
 # at hand), on an emulated CUDA device that fails where a GPU would (tensors on two devices, .numpy()
 # of a device tensor, a generator on the wrong device), with every exercise solution's code run
 # after its solution. CI runs it after `make test`.
 test-full: install
-	VAE_COURSE_TEST_RUN=full $(BIN)/pytest tests/notebooks/test_notebooks.py
+	VAE_COURSE_TEST_RUN=full $(BIN)/pytest --durations=10 tests/notebooks/test_notebooks.py
 
 # Everyday work: every test without a cost marker, wherever it lives (no chapter runs, no
 # browser, no program outside Python, nothing that takes a second; the markers are in
