@@ -348,3 +348,39 @@ def test_screenshots_of_each_state(page, tmp_path):
         assert (ink > 128).mean() == pytest.approx(
             float(binarize(np.asarray(state(page)["pixels"], dtype=np.float32)).mean()), abs=0.02
         )
+
+
+def test_a_shared_decoder_halves_the_bytes_and_gives_the_same_numbers(pad, tmp_path, site):
+    """share_decoder=True: the pad uses the decoder of the plane explorer before it."""
+    from vae_course.display import LatentExplorer
+
+    shared = DrawPad(pad.model, pad.codes, pad.labels, pad.examples, share_decoder=True)
+    plane = LatentExplorer.plane(pad.model, limit=2.5).to_html("plane")
+    alone = shared.to_html("pad")
+    (tmp_path / "shared.html").write_text(page_html(plane + alone), encoding="utf-8")
+    (tmp_path / "alone.html").write_text(page_html(alone), encoding="utf-8")
+    print(f"shared: the pad adds {len(alone.encode()):,} bytes (alone {site['added']:,})")
+    assert len(alone.encode()) < 0.6 * site["added"]
+    with static_server(tmp_path) as base_url:
+        page, problems = open_page(site["browser"], base_url + "shared.html")
+        page.wait_for_function("() => document.getElementById('pad').dataset.updates === '1'")
+        assert page.evaluate(
+            "() => document.getElementById('pad').vaePad !== undefined && "
+            "VAECourse.shared(document.getElementById('pad').vaePad.decoderKey) === "
+            "document.getElementById('plane').vaeDecoder"
+        )
+        count = updates(page)
+        page.evaluate(
+            "(x) => document.getElementById('pad').vaePad.set(x)", scribble(2).int().tolist()
+        )
+        wait_past(page, count)
+        assert_agrees(pad, state(page), "shared decoder")
+        assert problems.console_errors == [] and problems.blocked == []
+        page.context.close()
+        page, problems = open_page(site["browser"], base_url + "alone.html")
+        page.wait_for_function(
+            "() => document.getElementById('pad-note').textContent.includes('no such figure')"
+        )
+        assert page.get_attribute("#pad", "data-updates") is None  # it drew nothing
+        assert problems.console_errors == []
+        page.context.close()

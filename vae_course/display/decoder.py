@@ -21,6 +21,7 @@ draw the same z for the same seed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 
 import numpy as np
@@ -115,11 +116,13 @@ def export_decoder(model: VAE, *, check_seed: int = 0, n_check: int = 4, bits: i
     model.eval()
     pixels = model.decode(z.to(device)).cpu().reshape(n_check, -1)
     model.train(was_training)
+    layers = [pack_linear(decoder.fc, bits), pack_linear(decoder.out, bits)]
     return {
         "d": model.latent_dim,
         "side": model.side,
         "likelihood": model.likelihood,
-        "layers": [pack_linear(decoder.fc, bits), pack_linear(decoder.out, bits)],
+        "key": spec_key(layers),
+        "layers": layers,
         "check": {"z": z.tolist(), "pixels": _b64(pixels.numpy().astype("<f4"))},
     }
 
@@ -142,6 +145,16 @@ def export_encoder(model: VAE, *, bits: int = 12) -> dict:
             pack_linear(model.to_logvar, 16),
         ],
     }
+
+
+def spec_key(layers: list[dict]) -> str:
+    """A fingerprint of packed layers: figures of one page that carry the same decoder find
+    it under this key in the page (``VAECourse.shared``), so a later one can leave it out."""
+    digest = hashlib.sha1()
+    for layer in layers:
+        for field in ("q", "scale", "bias"):
+            digest.update(layer[field].encode("ascii"))
+    return digest.hexdigest()[:16]
 
 
 def spec_bytes(spec: dict) -> int:

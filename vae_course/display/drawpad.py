@@ -107,6 +107,9 @@ class DrawPad:
     labels (N,): their classes, for colour. examples (K, 1, 28, 28): test digits for "start
     from a test digit". seed: the noise of the ``n_samples`` draws from q(z|x). bits: the
     width of the packed weights of the encoder's first layer and of the decoder.
+    share_decoder: leave the decoder out of the static view and use the one that an earlier
+    figure of the same page carries (``LatentExplorer.plane`` of the same model, packed with
+    the same bits): half the bytes. Without that figure the static view says it is missing.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class DrawPad:
         seed: int = 0,
         n_codes: int = 2000,
         bits: int = 12,
+        share_decoder: bool = False,
         title: str = "Draw a digit: what the encoder makes of it",
     ) -> None:
         if not can_export(model) or model.latent_dim != 2:
@@ -145,6 +149,7 @@ class DrawPad:
         self.codes, self.labels = codes[keep.sort().values], labels[keep.sort().values]
         self.examples = torch.stack([binarize(e, "examples") for e in examples])
         self.n_samples, self.seed, self.title, self.bits = n_samples, seed, title, bits
+        self.share_decoder = bool(share_decoder)
         self.pixels = torch.zeros(SIDE * SIDE)
         self._example = -1
         self._scribbles = 0

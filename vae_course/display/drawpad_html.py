@@ -73,10 +73,13 @@ def drawpad_html(pad: Any, dom_id: str | None = None) -> str:
     e = html.escape
     side, k = pad.model.side, pad.n_samples
     limit = plane_limit(pad.codes)
+    decoder = export_decoder(pad.model, bits=pad.bits)
+    if pad.share_decoder:  # carried by an earlier figure of the page: only its key here
+        decoder = {k: decoder[k] for k in ("d", "side", "key")}
     config = {
         "id": uid,
         "encoder": export_encoder(pad.model, bits=pad.bits),
-        "decoder": export_decoder(pad.model, bits=pad.bits),
+        "decoder": decoder,
         "codes": _codes(pad.codes, pad.labels, limit),
         "limit": limit,
         "examples": [_bits(x) for x in pad.examples],

@@ -55,9 +55,14 @@
     return y;
   }
 
+  // Decoders already unpacked in this page, by their key (decoder.spec_key), so that a figure
+  // can use the decoder an earlier figure carried: VAECourse.shared(key).
+  var registry = {};
+
   function load(spec) {
+    if (spec.key && registry[spec.key]) { return registry[spec.key]; }
     var hidden = layer(spec.layers[0]), out = layer(spec.layers[1]);
-    return {
+    var decoder = {
       d: spec.d,
       side: spec.side,
       // z: d numbers -> side*side logits (before the sigmoid)
@@ -70,7 +75,11 @@
         return pixels;
       }
     };
+    if (spec.key) { registry[spec.key] = decoder; }
+    return decoder;
   }
+
+  function shared(key) { return registry[key] || null; }
 
   // The MLP encoder (see decoder.export_encoder): pixels (side*side numbers) -> mu, logvar.
   function loadEncoder(spec) {
@@ -156,7 +165,7 @@
   function fmt(v) { var s = v.toFixed(2); return s === "-0.00" ? "0.00" : s; }
 
   window.VAECourse = {
-    load: load, loadEncoder: loadEncoder, noise: noise, interpolate: interpolate, draw: draw,
+    load: load, loadEncoder: loadEncoder, shared: shared, noise: noise, interpolate: interpolate, draw: draw,
     fmt: fmt, float32s: float32s
   };
 })();

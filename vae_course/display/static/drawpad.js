@@ -9,9 +9,16 @@
   var root = document.getElementById(cfg.id);
   if (!root || !window.VAECourse) { return; }
   var lib = window.VAECourse;
-  var encoder = lib.loadEncoder(cfg.encoder), decoder = lib.load(cfg.decoder);
-  var side = decoder.side, n = side * side, zoom = cfg.zoom, k = cfg.samples;
   function el(name) { return document.getElementById(cfg.id + "-" + name); }
+  // The decoder travels in this figure, or in an earlier figure of the page (by its key).
+  var decoder = cfg.decoder.layers ? lib.load(cfg.decoder) : lib.shared(cfg.decoder.key);
+  if (!decoder) {
+    el("note").textContent = "This figure decodes with the decoder that the latent explorer " +
+      "of the same model carries into the page, and this page has no such figure before it.";
+    return;
+  }
+  var encoder = lib.loadEncoder(cfg.encoder);
+  var side = decoder.side, n = side * side, zoom = cfg.zoom, k = cfg.samples;
   var pad = el("pad"), padCtx = pad.getContext("2d");
   var plane = el("plane"), planeCtx = plane.getContext("2d");
   var reconCtx = el("recon").getContext("2d"), samplesCtx = el("samples").getContext("2d");
@@ -220,6 +227,7 @@
     check: cfg.check,
     checkBits: cfg.check.bits.map(bitsOf),
     limit: cfg.limit,
+    decoderKey: cfg.decoder.key,
     state: null,
     ms: 0
   };
