@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from vae_course import latent, models
+from vae_course import data, latent, models, training
 from vae_course.display import explorer
 from vae_course.display.explorer import Axis, LatentExplorer, path_point, readout
 
@@ -280,3 +280,79 @@ def test_screenshot_of_the_static_explorer_shows_the_digit(site, page, tmp_path)
 
 def test_module_doc_names_the_two_views():
     assert "text/html" in explorer.__doc__ and "ipywidgets" in explorer.__doc__
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrow keys, in both views: one press moves a slider by 1/50 of its range (Page Up/Down: five
+# presses), enough to change the digit; the in-page view's range keeps a finer step for the mouse.
+
+
+@pytest.fixture(scope="module")
+def trained_2d():
+    """A 2-D VAE trained briefly on real digits, so that z moves the digit as a chapter's does."""
+    digits = data.load_mnist("train", limit=600, download=False, verbose=False).images
+    torch.manual_seed(0)
+    model = models.VAE(hidden_dim=96, latent_dim=2)
+    training.fit(model, digits, epochs=2, seed=0, progress=False)
+    return model.eval()
+
+
+def test_one_live_key_step_is_a_fiftieth_of_the_range():
+    """ipywidgets' slider (noUiSlider) moves by its ``step`` per arrow key, five per Page key."""
+    plane = LatentExplorer.plane(small_vae(2), limit=2.5)
+    path = LatentExplorer.between(small_vae(3), torch.eye(3)[0], torch.eye(3)[1])
+    for ex, expected in ((plane, [0.1, 0.1]), (path, [0.02])):
+        sliders = [w for w in ex.widget.children if w.__class__.__name__ == "FloatSlider"]
+        assert [s.step for s in sliders] == pytest.approx(expected)
+        assert [(s.max - s.min) / s.step for s in sliders] == pytest.approx([50] * len(sliders))
+
+
+def canvas_ink(page, uid: str) -> np.ndarray:
+    """The in-page explorer's canvas as ink in [0, 1] (1 = black), (H, W)."""
+    rgba = page.evaluate(
+        """(uid) => {
+            const c = document.getElementById(uid + "-canvas");
+            return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
+        }""",
+        uid,
+    )
+    width = page.evaluate("(uid) => document.getElementById(uid + '-canvas').width", uid)
+    return 1 - np.asarray(rgba, dtype=np.float64).reshape(-1, width, 4)[:, :, 0] / 255
+
+
+def test_in_page_arrow_keys_move_the_digit(trained_2d, tmp_path, chromium_browser):
+    plane = LatentExplorer.plane(trained_2d, limit=2.5)
+    assert plane.in_page is not None, "the MLP decoder runs in the page"
+    (tmp_path / "plane.html").write_text(page_html(plane.to_html("kp")), encoding="utf-8")
+    step = 2 * 2.5 / 50
+    with static_server(tmp_path) as base_url:
+        page, problems = open_page(chromium_browser, base_url + "plane.html")
+        tab_to(page, "#kp-a0")
+        shown = [canvas_ink(page, "kp")[:: plane.scale, :: plane.scale]]
+        for key, value in (("ArrowRight", step), ("PageUp", 6 * step), ("ArrowLeft", 5 * step)):
+            page.keyboard.press(key)
+            assert float(page.input_value("#kp-a0")) == pytest.approx(value)
+            assert page.inner_text("#kp-readout") == readout(["z1", "z2"], [value, 0.0])
+            shown.append(canvas_ink(page, "kp")[:: plane.scale, :: plane.scale])
+        # the page's pictures are PyTorch's decodes of the new points (rounded to 8 bits)
+        for picture, z1 in zip(shown, (0.0, step, 6 * step, 5 * step), strict=True):
+            assert np.abs(picture - plane.image(z1, 0.0).numpy()).max() < 3 / 255
+        change = np.abs(shown[1] - shown[0])
+        print(
+            f"one ArrowRight press: z1 += {step}, largest pixel change {255 * change.max():.0f}/255"
+        )
+        # what one press changes is what the decoder changes over that step: more than the
+        # rounding to 8 bits can hide
+        torch_change = np.abs(plane.image(step, 0.0).numpy() - plane.image(0.0, 0.0).numpy())
+        assert change.max() > 2 / 255 and torch_change.max() > 2 / 255
+        page.mouse.click(*_right_end(page, "#kp-a0"))
+        assert float(page.input_value("#kp-a0")) == pytest.approx(2.5)
+        page.keyboard.press("ArrowRight")  # clipped at the end
+        assert float(page.input_value("#kp-a0")) == pytest.approx(2.5)
+        assert problems.console_errors == [] and problems.blocked == []
+        page.context.close()
+
+
+def _right_end(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    return box["x"] + box["width"] - 1, box["y"] + box["height"] / 2

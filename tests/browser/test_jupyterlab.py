@@ -33,12 +33,19 @@ TOKEN = "vae-course-test-token"
 CHAPTER = "06_sampling"
 CELLS = [
     'from vae_course import quiz\n\nquiz.show("06_sampling")',
-    "from vae_course import display, models\n\n"
-    "display.LatentExplorer.plane(models.VAE(latent_dim=2, hidden_dim=32))",
+    # As in chapters 6 and 7: the imports and the model in one cell, each figure in a later one.
+    "import torch\n\nfrom vae_course import models\n"
+    "from vae_course import display as views\n\n"
+    "torch.manual_seed(0)\nvae = models.VAE(latent_dim=2, hidden_dim=32)",
+    "views.LatentExplorer.plane(vae)",
+    "views.PriorSampler(vae, rows=4, columns=4, seed=0)",
     "import json\n\n"
     'saved = quiz.save_responses("responses.json")\n'
     'print("attempts:", [a["correct"] for a in json.loads(saved.read_text())["attempts"]])',
 ]
+QUIZ, SETUP, EXPLORER, SAMPLER, SAVE = range(len(CELLS))
+# What a reopened notebook's figure tells the learner to run (JupyterLab's menu item).
+RUN_ABOVE = "Run All Above Selected Cell"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MARK_RIGHT, MARK_WRONG = "\u2714", "\u2718"
 OFFLINE_NOTE = "Run this cell to take the quiz"
@@ -250,7 +257,7 @@ def _answer(learner: Learner, choice: int, mark: str) -> None:
     """Click the text of ``choice`` of the first single-choice question: its radio button, and
     only its, is selected. Press its Check, see ``mark``."""
     number, _, _ = _first_single_choice()
-    quiz = learner.output(0)
+    quiz = learner.output(QUIZ)
     question = quiz.locator(".widget-vbox:has(> .widget-button)").nth(number)
     radios = question.locator("input[type=radio]")
     texts = question.locator(".vaeq-live-text")
@@ -265,7 +272,7 @@ def _answer(learner: Learner, choice: int, mark: str) -> None:
 def _multiple_choice_label_ticks_its_box(learner: Learner) -> None:
     """The first multiple-choice question: clicking a choice's text ticks its checkbox, and a
     second click unticks it; its choices' math is typeset."""
-    quiz = learner.output(0)
+    quiz = learner.output(QUIZ)
     question = quiz.locator(".widget-vbox:has(> .widget-button):has(input[type=checkbox])").first
     boxes = question.locator("input[type=checkbox]")
     texts = question.locator(".vaeq-live-text")
@@ -276,6 +283,84 @@ def _multiple_choice_label_ticks_its_box(learner: Learner) -> None:
     _wait_checked(learner, question, "checkbox", [i == 1 for i in range(boxes.count())])
     _click_text(learner, texts.nth(1))
     _wait_checked(learner, question, "checkbox", [False] * boxes.count())
+
+
+def _tabs_from_last_choice_to_check(learner: Learner) -> int:
+    """Tab presses from the last choice of the first single-choice question to its Check
+    button (every typeset formula between them would be one more)."""
+    number, _, _ = _first_single_choice()
+    question = learner.output(QUIZ).locator(".widget-vbox:has(> .widget-button)").nth(number)
+    question.locator("input[type=radio]").last.focus()
+    check = question.locator("button", has_text="Check").element_handle()
+    for presses in range(1, 30):
+        learner.page.keyboard.press("Tab")
+        if learner.page.evaluate("(b) => document.activeElement === b", check):
+            return presses
+    raise AssertionError("Tab never reached the question's Check button")
+
+
+def _focusable_math(learner: Learner) -> int:
+    """Typeset formulas of the notebook that are Tab stops."""
+    return learner.page.evaluate(
+        """() => Array.from(document.querySelectorAll(".jp-Notebook mjx-container"))
+            .filter((m) => m.tabIndex >= 0).length"""
+    )
+
+
+def _arrow_keys_move_the_explorer(learner: Learner) -> list[str]:
+    """The explorer's readout after one ArrowRight on its first slider, then one Page Up; each
+    press redraws the decoded image."""
+    output = learner.output(EXPLORER)
+    readout = output.locator(".widget-label").last
+    assert readout.inner_text() == "z1 = 0.00, z2 = 0.00"
+    output.locator(".widget-slider .noUi-handle").first.focus()
+    seen = []
+    for key in ("ArrowRight", "PageUp"):
+        before = output.locator("img").first.get_attribute("src")
+        text = readout.inner_text()
+        learner.page.keyboard.press(key)
+        # the readout and the image follow the kernel's decode
+        learner.page.wait_for_function(
+            """([root, label, src, text]) => label.innerText !== text
+                && root.querySelector("img").getAttribute("src") !== src""",
+            arg=[output.element_handle(), readout.element_handle(), before, text],
+            timeout=30_000,
+        )
+        seen.append(readout.inner_text())
+    return seen
+
+
+def _sampler_on_one_screen(learner: Learner) -> dict:
+    """The sampler scrolled to the top of the notebook's view: its grid's rendered and natural
+    sizes, and whether the grid, the Sample button and the slider are all wholly on screen."""
+    output = learner.output(SAMPLER)
+    image = output.locator("img").first
+    learner.page.wait_for_function(
+        "(i) => i.complete && i.naturalWidth > 0", arg=image.element_handle()
+    )
+    output.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    size = image.evaluate(
+        """(i) => { const r = i.getBoundingClientRect();
+            return [r.width, r.height, i.naturalWidth, i.naturalHeight]; }"""
+    )
+    parts = [image, output.locator("button", has_text="Sample"), output.locator(".widget-slider")]
+    on_screen = [_wholly_visible(learner, part) for part in parts]
+    return {"size": size, "on_screen": on_screen}
+
+
+def _wholly_visible(learner: Learner, locator) -> bool:
+    """Whether all of the element is on screen: in the window and not scrolled out of the
+    notebook's own scrolling panel (an IntersectionObserver's ratio, clipped by both)."""
+    return learner.page.evaluate(
+        """(el) => new Promise((resolve) => {
+            const seen = new IntersectionObserver((entries) => {
+                seen.disconnect();
+                resolve(entries[0].intersectionRatio > 0.999);
+            });
+            seen.observe(el);
+        })""",
+        locator.element_handle(),
+    )
 
 
 def _shutdown_kernels(base: str) -> None:
@@ -300,41 +385,28 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         # 1. Run all, answer wrong then right, move a slider, save the responses.
         learner = Learner(browser, base, "lab.ipynb", shots)
         learner.command("notebook:run-all-cells")
-        learner.output(0).locator("input[type=radio]").first.wait_for(timeout=90_000)
-        sliders = learner.output(1).locator(".widget-slider")
-        sliders.first.wait_for(timeout=90_000)
+        learner.output(QUIZ).locator("input[type=radio]").first.wait_for(timeout=90_000)
+        learner.output(EXPLORER).locator(".widget-slider").first.wait_for(timeout=90_000)
+        learner.output(SAMPLER).locator("button", has_text="Sample").wait_for(timeout=90_000)
         learner.wait_idle()
         learner.screenshot("1-run-all")
         _answer(learner, wrong, MARK_WRONG)
-        learner.screenshot("1b-wrong-choice-checked", output=0)
+        learner.screenshot("1b-wrong-choice-checked", output=QUIZ)
         _answer(learner, right, MARK_RIGHT)
         _multiple_choice_label_ticks_its_box(learner)
-        images = learner.output(1).locator("img")
-        before = [images.nth(i).get_attribute("src") for i in range(images.count())]
-        readout = learner.output(1).locator(".widget-label").last.inner_text()
-        handle = sliders.first.locator(".noUi-handle, .ui-slider-handle").first
-        handle.focus()
-        for _ in range(5):
-            learner.page.keyboard.press("ArrowRight")
-        learner.page.wait_for_function(
-            "([el, text]) => el.innerText !== text",
-            arg=[learner.output(1).locator(".widget-label").last.element_handle(), readout],
-            timeout=30_000,
+        tabs_to_check = _tabs_from_last_choice_to_check(learner)
+        focusable_math = _focusable_math(learner)
+        steps = _arrow_keys_move_the_explorer(learner)
+        sampler = _sampler_on_one_screen(learner)
+        print(
+            f"Tab presses from a last choice to Check: {tabs_to_check}; formulas that are Tab "
+            f"stops: {focusable_math}; explorer after ArrowRight, PageUp: {steps}; sampler's "
+            f"grid rendered and natural size: {sampler['size']}, on screen: {sampler['on_screen']}"
         )
-        # the readout follows the slider at once; the image follows the kernel's decode
-        learner.page.wait_for_function(
-            """([root, before]) => {
-                const now = Array.from(root.querySelectorAll("img"), (i) => i.getAttribute("src"));
-                return JSON.stringify(now) !== JSON.stringify(before);
-            }""",
-            arg=[learner.output(1).element_handle(), before],
-            timeout=30_000,
-        )
-        after = [images.nth(i).get_attribute("src") for i in range(images.count())]
-        assert after != before, "moving the slider redraws the decoded image"
         learner.screenshot("2-answered-and-slider-moved")
-        learner.run_cell(2)
-        learner.output(2).get_by_text("attempts: [False, True]").wait_for(timeout=60_000)
+        learner.screenshot("2b-sampler", output=SAMPLER)
+        learner.run_cell(SAVE)
+        learner.output(SAVE).get_by_text("attempts: [False, True]").wait_for(timeout=60_000)
         saved = json.loads((work / "responses.json").read_text())
         assert [a["correct"] for a in saved["attempts"]] == [False, True]
         assert learner.navigations == 0, "no interaction reloads the page"
@@ -356,7 +428,7 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         notebook["metadata"]["executed_elsewhere"] = True  # a copy this server never signed
         (work / "untrusted.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
         learner = Learner(browser, base, "untrusted.ipynb", shots)
-        quiz = learner.output(0)
+        quiz = learner.output(QUIZ)
         quiz.get_by_text(OFFLINE_NOTE).wait_for(timeout=30_000)
         text = quiz.inner_text()
         assert "Error" not in text and "Loading widget" not in text
@@ -386,9 +458,9 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         assert page.evaluate("() => window.vaeNotReloaded === true"), "the page was reloaded"
         assert reloads == [], reloads
         learner.screenshot("3-untrusted")
-        learner.screenshot("3-untrusted-explorer-output", output=1)
+        learner.screenshot("3-untrusted-explorer-output", output=EXPLORER)
         assert learner.navigations == 0, "the static quiz's Check button reloads nothing"
-        explorer = learner.output(1).inner_text()
+        explorer = learner.output(EXPLORER).inner_text()
         assert "Error" not in explorer and "Loading widget" not in explorer
         learner.close()
         _shutdown_kernels(base)
@@ -407,18 +479,19 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
             f"""([root, formulas]) => root.innerText.includes("Question 1")
                 && !root.innerText.includes("Error displaying widget")
                 && ({SHOWN_MATH})(root).length >= formulas""",
-            arg=[learner.output(0).element_handle(), _formulas_shown()],
+            arg=[learner.output(QUIZ).element_handle(), _formulas_shown()],
             timeout=60_000,
         )
-        learner.output(1).get_by_text("run this cell again").wait_for(timeout=60_000)
+        learner.output(EXPLORER).get_by_text(RUN_ABOVE).wait_for(timeout=60_000)
+        learner.output(SAMPLER).get_by_text(RUN_ABOVE).wait_for(timeout=60_000)
         learner.screenshot("4-reopened")
-        learner.screenshot("4-reopened-quiz-output", output=0)
-        learner.screenshot("4-reopened-explorer-output", output=1)
-        reopened = learner.output(0).inner_text()
-        reopened_explorer = learner.output(1).inner_text()
+        learner.screenshot("4-reopened-quiz-output", output=QUIZ)
+        learner.screenshot("4-reopened-explorer-output", output=EXPLORER)
+        reopened = learner.output(QUIZ).inner_text()
+        reopened_explorer = learner.output(EXPLORER).inner_text()
         # the stand-in's math typeset by JupyterLab, its single choices radio buttons
-        stand_in = learner.output(0).locator(".vaeq-fallback")
-        typeset = learner.output(0).evaluate(f"(root) => ({SHOWN_MATH})(root).length")
+        stand_in = learner.output(QUIZ).locator(".vaeq-fallback")
+        typeset = learner.output(QUIZ).evaluate(f"(root) => ({SHOWN_MATH})(root).length")
         shown_radios = stand_in.locator("input[type=radio]:visible").count()
         # The stand-in's Check buttons work, and their feedback's math is typeset too (copied
         # from the stand-in's math bank: JupyterLab typesets an output only as it renders it).
@@ -440,11 +513,25 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
         )
         feedback_text = stand_in.locator(".vaeq-feedback").all_inner_texts()
         feedback_math = stand_in.locator(".vaeq-feedback mjx-container").count()
-        learner.screenshot("4b-reopened-feedback", output=0)
-        learner.run_cell(0)
-        learner.output(0).locator("input[type=radio]").first.wait_for(timeout=60_000)
+        learner.screenshot("4b-reopened-feedback", output=QUIZ)
+        learner.run_cell(QUIZ)
+        learner.output(QUIZ).locator("input[type=radio]").first.wait_for(timeout=60_000)
         _answer(learner, right, MARK_RIGHT)
         learner.screenshot("5-reopened-and-rerun")
+        # What the figure's note says to do brings it back: Run All Above Selected Cell with
+        # the figure's cell selected, then that cell (alone, in this fresh kernel, it fails).
+        learner.wait_idle()
+        learner.page.evaluate(
+            "(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }",
+            EXPLORER,
+        )
+        learner.command("notebook:run-all-above")
+        learner.wait_idle()
+        learner.run_cell(EXPLORER)
+        learner.output(EXPLORER).locator(".widget-slider").first.wait_for(timeout=60_000)
+        learner.wait_idle()
+        rerun_explorer = learner.output(EXPLORER).inner_text()
+        learner.screenshot("5b-explorer-back", output=EXPLORER)
         assert learner.navigations == 0
         assert learner.problems.blocked == []
         learner.close()
@@ -462,7 +549,16 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
     assert feedback_math >= _feedback_formulas_shown(), feedback_math
     # The explorer's stand-in replaces its lost widget with a one-line note.
     assert "Error displaying widget" not in reopened_explorer, reopened_explorer[-300:]
-    assert "run this cell again" in reopened_explorer, reopened_explorer[:300]
+    assert RUN_ABOVE in reopened_explorer, reopened_explorer[:300]
+    assert "Error" not in rerun_explorer and "Traceback" not in rerun_explorer, rerun_explorer
+    # Tab order in the live quiz: from a question's last choice to its Check button.
+    assert tabs_to_check <= 2, tabs_to_check
+    assert focusable_math == 0, focusable_math
+    # One arrow key press moves the explorer by 1/50 of [-2.5, 2.5], Page Up by five of them.
+    assert steps == ["z1 = 0.10, z2 = 0.00", "z1 = 0.60, z2 = 0.00"], steps
+    # The sampler's grid at its own size (4 x 28 x 2 px), on screen with its controls.
+    assert sampler["size"] == [224, 224, 224, 224], sampler
+    assert sampler["on_screen"] == [True, True, True], sampler
 
 
 def test_colab_notebook_renders_exercises_solutions_and_boxes(lab, shots):

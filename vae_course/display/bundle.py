@@ -90,7 +90,11 @@ def display_with_stand_in(bundle: dict[str, Any], stand_in_html: str) -> None:
     display(bundle, raw=True)
 
 
+# What a reopened notebook's figure says. Not "run this cell again": in a fresh kernel the cell
+# alone fails, since the model and the imports it uses come from the cells above it.
 RERUN_NOTE = (
-    "<p><strong>This figure needs its notebook's kernel:</strong> run this cell again to bring "
-    "it back (the notebook was reopened, or the kernel restarted).</p>"
+    "<p><strong>This figure needs its notebook's kernel</strong>, which has restarted since it "
+    "was drawn (or the notebook was reopened). Run the notebook from the top: <em>Run → Run All "
+    "Cells</em>, or, with this cell selected, <em>Run → Run All Above Selected Cell</em> and "
+    "then this cell. This cell alone cannot: it uses the cells above it.</p>"
 )

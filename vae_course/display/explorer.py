@@ -32,11 +32,16 @@ from .decoder import can_export, export_decoder
 from .explorer_html import explorer_html
 from .images import png_bytes
 
+# Arrow-key presses from one end of a slider to the other: 50 moves z1 by 0.1 of [-2.5, 2.5]
+# and t by 0.02 (at 500, the in-page step before, a press changed too little to see).
+KEY_STEPS = 50
+
 
 @dataclass(frozen=True)
 class Axis:
     """One slider. ``values``: the positions of the static frames (increasing); the live slider
-    moves continuously between ``values[0]`` and ``values[-1]`` in steps of ``live_step``."""
+    moves between ``values[0]`` and ``values[-1]`` in steps of ``live_step``, which is also what
+    one arrow key press moves it by (Page Up/Down: five steps), in both views."""
 
     name: str
     values: tuple[float, ...]
@@ -155,7 +160,7 @@ class LatentExplorer:
             raise ValueError(f"limit must be > 0; got {limit!r}")
         _check_steps(steps)
         values = tuple(np.linspace(-limit, limit, steps).tolist())
-        axes = [Axis(name, values, 0.0, live_step=0.05) for name in ("z1", "z2")]
+        axes = [Axis(n, values, 0.0, live_step=2 * limit / KEY_STEPS) for n in ("z1", "z2")]
         return cls(
             _model_decoder(model),
             lambda z1, z2: torch.tensor([z1, z2], dtype=torch.float32),
@@ -197,7 +202,7 @@ class LatentExplorer:
         return cls(
             decode,
             lambda t: path_point(z0, z1, t, method),
-            [Axis("t", values, 0.5, live_step=0.01)],
+            [Axis("t", values, 0.5, live_step=1 / KEY_STEPS)],
             title=title or f"Decoded point along the {method} path",
             alt=f"A digit decoded from the point at position t of the {method} path",
             scale=scale,
@@ -310,6 +315,9 @@ class LatentExplorer:
     def _redraw(self) -> torch.Tensor:
         image = self.image(*self._values)
         if self._image_widget is not None:
+            h, w = image.shape  # shown at its own size, never stretched (see PriorSampler)
+            layout = self._image_widget.layout
+            layout.width, layout.height = f"{w * self.scale}px", f"{h * self.scale}px"
             self._image_widget.value = png_bytes(image.numpy(), self.scale)
             self._readout_widget.value = readout([a.name for a in self.axes], self._values)
         return image

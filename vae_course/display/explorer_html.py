@@ -42,8 +42,9 @@ def _readout(names: list[str], values: list[float]) -> str:
 
 
 def _fine_step(axis: Any) -> float:
-    """The in-page slider's step: 1/500 of its range at most (the page can decode anywhere)."""
-    return min(axis.live_step, (axis.values[-1] - axis.values[0]) / 500)
+    """The in-page slider's step for the mouse: a tenth of a key press (the page can decode
+    anywhere); explorer.js moves it by ``live_step`` per arrow key."""
+    return axis.live_step / 10
 
 
 def _references(explorer: Any) -> list[str]:
@@ -68,7 +69,7 @@ def explorer_html(explorer: Any, uid: str) -> str:
     waiting = "Run this cell to explore: this view needs its script, which has not run."
     if explorer.in_page is not None:
         side = explorer.in_page["decoder"]["side"]
-        config.update(explorer.in_page)
+        config.update(explorer.in_page, keySteps=[a.live_step for a in axes])
         view = (
             f'<canvas class="vae-explorer-canvas" id="{uid}-canvas" width="{side * s}" '
             f'height="{side * s}" role="img" aria-label="{e(explorer.alt)}"></canvas>'

@@ -100,7 +100,18 @@ class PriorSampler:
         if self._widget is None:
             import ipywidgets as widgets
 
-            self._image = widgets.Image(format="png")
+            # At its own size: in a VBox an image is stretched to the output's width
+            # (964 px for a 224 px grid in a 1400 px window), which pushed the Sample button
+            # and the slider below the fold.
+            side = getattr(self.model, "side", 28)
+            self._image = widgets.Image(
+                format="png",
+                layout=widgets.Layout(
+                    width=f"{self.columns * side * self.scale}px",
+                    height=f"{self.rows * side * self.scale}px",
+                    object_fit="contain",
+                ),
+            )
             self._label = widgets.Label()
             button = widgets.Button(description="Sample", layout=widgets.Layout(width="auto"))
             button.on_click(lambda _: self.sample())

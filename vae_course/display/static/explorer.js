@@ -54,6 +54,21 @@
     out.textContent = parts.join(", ");
   }
   inputs.forEach(function (input) { input.addEventListener("input", draw); });
+  // With the decoder the range's own step is fine (for the mouse), so an arrow key would move
+  // it too little to see: keys move by cfg.keySteps instead (Page Up/Down five of them).
+  var KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
+  if (decoder) {
+    inputs.forEach(function (input, k) {
+      input.addEventListener("keydown", function (event) {
+        var move = KEYS[event.key];
+        if (!move || event.altKey || event.ctrlKey || event.metaKey) { return; }
+        event.preventDefault();
+        var value = Number(input.value) + move * cfg.keySteps[k];
+        input.value = String(Math.min(Number(input.max), Math.max(Number(input.min), value)));
+        draw();
+      });
+    });
+  }
   draw();
   document.getElementById(cfg.id + "-note").textContent = cfg.note;
 })();
