@@ -320,6 +320,7 @@ def canvas_ink(page, uid: str) -> np.ndarray:
     return 1 - np.asarray(rgba, dtype=np.float64).reshape(-1, width, 4)[:, :, 0] / 255
 
 
+@pytest.mark.slow  # training a model
 def test_in_page_arrow_keys_move_the_digit(trained_2d, tmp_path, chromium_browser):
     plane = LatentExplorer.plane(trained_2d, limit=2.5)
     assert plane.in_page is not None, "the MLP decoder runs in the page"

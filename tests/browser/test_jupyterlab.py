@@ -562,14 +562,17 @@ def test_quiz_and_explorer_run_reopen_and_untrusted(lab, shots):
 
 
 def test_colab_notebook_renders_exercises_solutions_and_boxes(lab, shots):
-    """A generated Colab notebook in JupyterLab: exercises as headings, each solution collapsed
+    """A notebook of the folder that chapter 0 tells local learners to open in JupyterLab (the
+    generated Colab notebooks) in JupyterLab: exercises as headings, each solution collapsed
     until its summary is clicked, then its Markdown, math and code rendered; admonitions as
     quotes; no MyST fence left as a code block."""
     base, work = lab
+    chapter0 = ROOT / "book" / "00_how_to_use.ipynb"
+    (folder,) = set(re.findall(r"jupyter lab ([\w./-]+?)/?`", chapter0.read_text(encoding="utf-8")))
     # the first chapter with math inside a solution
     chapter = next(
         p
-        for p in sorted((ROOT / "colab").glob("*.ipynb"))
+        for p in sorted((ROOT / folder).glob("*.ipynb"))
         if re.search(r"<details>(?:(?!</details>).)*\$", p.read_text(encoding="utf-8"), re.S)
     )
     shutil.copy(chapter, work / chapter.name)
