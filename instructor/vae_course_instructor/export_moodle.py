@@ -12,8 +12,10 @@ r"""Moodle XML: multichoice (single and multiple), cloze for blanks, numerical.
   when the points divide evenly; else one mark per blank and the points as default grade);
 - numeric: numerical with an absolute tolerance (a relative tolerance is made absolute);
 - calculated: Moodle's calculated question: the formula (:func:`.formula.to_moodle`), the
-  tolerance, and private datasets listing the same parameter sets as :func:`.value_sets`
-  (Moodle picks each student's set; they are not ``assign``'s values).
+  tolerance (an absolute and a relative one are two full-mark answers, nominal and relative,
+  since the course accepts the wider of the two), and private datasets listing the same
+  parameter sets as :func:`.value_sets` (Moodle picks each student's set; they are not
+  ``assign``'s values).
 The category is the title verbatim (a '/' is written '//', so no nested categories).
 Text is HTML with \\( \\) math (Moodle's MathJax filter renders it); per-choice feedback and the
 explanation (general feedback) are carried over. Pinned choices turn shuffling off.
@@ -175,14 +177,11 @@ def _question(quiz: ET.Element, q: Question) -> None:
 def _calculated(quiz: ET.Element, q: Calculated) -> None:
     node = _sub(quiz, "question", type="calculated")
     _sub(_sub(node, "name"), "text", q.id)
+    formula = to_moodle(parse(q.formula, {p.name for p in q.parameters}))
     as_moodle = PARAM.sub(lambda m: "{" + m.group(1) + "}", q.stem)
     _text(node, "questiontext", html_block(as_moodle))
     explanation = PARAM.sub(
-        lambda m: (
-            "{" + m.group(1) + "}"
-            if m.group(1) != "answer"
-            else "{=" + to_moodle(parse(q.formula, {p.name for p in q.parameters})) + "}"
-        ),
+        lambda m: "{" + m.group(1) + "}" if m.group(1) != "answer" else "{=" + formula + "}",
         q.explanation,
     )
     _text(node, "generalfeedback", html_inline(explanation))
@@ -196,16 +195,18 @@ def _calculated(quiz: ET.Element, q: Calculated) -> None:
     _sub(node, "shuffleanswers", "0")
     for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
         _text(node, tag, "")
-    tol = q.tolerance
-    relative = tol is not None and tol.relative > 0 and tol.absolute == 0
-    answer = _sub(node, "answer", fraction="100")
-    formula = parse(q.formula, {p.name for p in q.parameters})
-    _sub(answer, "text", to_moodle(formula))
-    _sub(answer, "tolerance", plain_number(tol.relative if relative else tol.absolute))
-    _sub(answer, "tolerancetype", "1" if relative else "2")  # 1 relative, 2 nominal
-    _sub(answer, "correctanswerformat", "2")  # significant figures
-    _sub(answer, "correctanswerlength", "4")
-    _text(answer, "feedback", "")
+    # The course accepts |x - a| <= max(absolute, relative * |a|). Moodle's answer has one
+    # tolerance, nominal (type 2) or relative (type 1), and a response gets the first answer
+    # whose interval holds it: one full-mark answer per non-zero tolerance is the maximum.
+    for width, tolerance_type in ((q.tolerance.absolute, "2"), (q.tolerance.relative, "1")):
+        if width > 0:
+            answer = _sub(node, "answer", fraction="100")
+            _sub(answer, "text", formula)
+            _sub(answer, "tolerance", plain_number(width))
+            _sub(answer, "tolerancetype", tolerance_type)
+            _sub(answer, "correctanswerformat", "2")  # significant figures
+            _sub(answer, "correctanswerlength", "4")
+            _text(answer, "feedback", "")
     _sub(node, "unitgradingtype", "0")
     _sub(node, "unitpenalty", "0.1")
     _sub(node, "showunits", "3")
