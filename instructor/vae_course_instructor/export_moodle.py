@@ -199,7 +199,7 @@ def _calculated(quiz: ET.Element, q: Calculated) -> None:
     # tolerance, nominal (type 2) or relative (type 1), and a response gets the first answer
     # whose interval holds it: one full-mark answer per non-zero tolerance is the maximum.
     for width, tolerance_type in ((q.tolerance.absolute, "2"), (q.tolerance.relative, "1")):
-        if width > 0:
+        if width:  # a zero tolerance adds no answer
             answer = _sub(node, "answer", fraction="100")
             _sub(answer, "text", formula)
             _sub(answer, "tolerance", plain_number(width))

@@ -10,9 +10,10 @@ Question types: single -> multiple_choice_question, multiple -> multiple_answers
 fill_blank -> fill_in_multiple_blanks_question ([blank] in the text; every accepted answer is a
 response_label of its blank) or multiple_dropdowns_question when every blank has a word bank,
 numeric -> numerical_question (exact answer or range with vargte/varlte), calculated ->
-calculated_question (Canvas's formula question: the formula in Canvas syntax, the tolerance,
-and var_sets listing the same parameter sets and answers as :func:`.value_sets`; Canvas
-picks each student's set, not ``assign``'s). Text is HTML with
+calculated_question (Canvas's formula question: the formula in Canvas syntax, the tolerance
+(one only: an absolute and a relative one are refused unless the same one is the wider for
+every exported answer), and var_sets listing the same parameter sets and answers as
+:func:`.value_sets`; Canvas picks each student's set, not ``assign``'s). Text is HTML with
 \\( \\) math; choice feedback is an itemfeedback shown by its respcondition. The zip is
 deterministic (fixed timestamps, sorted entries).
 """
@@ -198,18 +199,30 @@ def _item(q: Question, number: int) -> ET.Element:
     return item
 
 
+def canvas_tolerance(q: Calculated, answers: Sequence[float]) -> str:
+    """Canvas's one answer_tolerance, absolute or 'p%' of the answer, that gives each listed
+    answer the course's half-width max(absolute, relative * |answer|); ValueError when an
+    absolute and a relative tolerance each win for some of the answers (Canvas cannot say
+    "the wider of the two")."""
+    tol = q.tolerance
+    if all(tol.absolute >= tol.relative * abs(a) for a in answers):
+        return plain_number(tol.absolute)
+    if all(tol.relative * abs(a) >= tol.absolute for a in answers):
+        return f"{plain_number(100 * tol.relative)}%"
+    raise ValueError(
+        f"question {q.id!r}: Canvas's formula question has one tolerance, and neither the "
+        f"absolute {plain_number(tol.absolute)} nor the relative {plain_number(tol.relative)} "
+        "is the wider for every exported answer: give one of the two"
+    )
+
+
 def _calculated_extension(q: Calculated) -> ET.Element:
     extension = ET.Element("itemproc_extension")
     calc = _sub(extension, "calculated")
-    tol = q.tolerance
-    if tol is not None and tol.relative > 0 and tol.absolute == 0:
-        tolerance = f"{plain_number(100 * tol.relative)}%"
-    else:
-        tolerance = plain_number(tol.absolute if tol is not None else 0)
-    _sub(calc, "answer_tolerance", tolerance)
+    sets = value_sets(q)
+    _sub(calc, "answer_tolerance", canvas_tolerance(q, [answer for _, answer in sets]))
     formulas = _sub(calc, "formulas", decimal_places="4")
     _sub(formulas, "formula", to_canvas(parse(q.formula, {p.name for p in q.parameters})))
-    sets = value_sets(q)
     variables = _sub(calc, "vars")
     for param in q.parameters:
         values = [v[param.name] for v, _ in sets]

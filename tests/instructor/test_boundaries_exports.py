@@ -25,14 +25,16 @@ from vae_course_instructor.export_moodle import blank_weights, case_matters, exp
 from questions import question
 
 
-def calculated(tolerance: dict, *, formula: str = "x", explanation: str = "[[answer]]."):
-    """A calculated question whose answer is x, x one of 1 or 10 (or the formula given)."""
+def calculated(
+    tolerance: dict, *, formula: str = "x", explanation: str = "[[answer]].", xs=(1, 10)
+):
+    """A calculated question whose answer is x, x one of ``xs`` (or the formula given)."""
     raw = {
         "id": "zz-calc",
         "type": "calculated",
         "stem": "Take $x = [[x]]$ and $a = [[a]]$, $\\mu = [[mu]]$.",
         "parameters": {
-            "x": {"values": [1, 10]},
+            "x": {"values": list(xs)},
             "a": {"values": [0.25, 2]},
             "mu": {"min": 0.5, "max": 1.5, "step": 1},
         },
@@ -70,7 +72,7 @@ def moodle_fraction(node: ET.Element, values: dict[str, float], response: float)
     """The fraction Moodle gives a response to a calculated question at these values."""
     for answer in node.iterfind("answer"):
         a = Reader("moodle", values).read(answer.findtext("text"))
-        t = float(answer.findtext("tolerance"))
+        t = abs(float(answer.findtext("tolerance")))  # as Moodle reads it
         kind = answer.findtext("tolerancetype")
         assert kind in ("1", "2"), kind  # 3, geometric, is never written
         width = t * abs(a) if kind == "1" else t
@@ -234,8 +236,8 @@ def test_blank_weights_by_hand(k, points, weights):
 
 # -- case ----------------------------------------------------------------------------------------
 def test_case_matters_whichever_way_the_two_forms_sort():
-    # Y-diaeresis: its lower case, U+00FF, sorts before it, U+0178 (for 'D', 'd' sorts after).
-    for letter in ("\u0178", "D", "d"):
+    # Y with diaeresis: lower case U+00FF sorts before upper case U+0178 (d after D).
+    for letter in ("\u0178", "\u00ff", "D", "d"):
         assert case_matters(letter), letter
 
 
