@@ -7,6 +7,7 @@ tolerance is the course's; which choices and words are scored; the quiz's points
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -207,6 +208,28 @@ def test_answer_ids_are_unique_in_the_quiz():
         )
         for n in range(3)
     ]
+    choices = tuple(Choice(f"c{i}", f"option {i}", i == 0) for i in range(3))
+    qs.insert(1, question("zz-one", "single", choices=choices))
     items, _ = read_qti(export_qti("ids", qs))
     idents = [label for item in items.values() for label in _labels(item)]
-    assert len(idents) == 12 and len(set(idents)) == 12
+    assert len(idents) == 15 and len(set(idents)) == 15
+    for item in items.values():
+        # Canvas's answer ids are whole numbers, listed in the item's original_answer_ids.
+        assert all(re.fullmatch(r"[1-9][0-9]*", i) for i in _labels(item))
+        listed = _metadata(item)["original_answer_ids"].split(",")
+        assert listed == list(_labels(item))
+
+
+def _metadata(item: ET.Element) -> dict[str, str]:
+    fields = item.iter(f"{NS}qtimetadatafield")
+    return {f.find(f"{NS}fieldlabel").text: f.find(f"{NS}fieldentry").text for f in fields}
+
+
+@pytest.mark.parametrize(("kind", "cardinality"), [("single", "Single"), ("multiple", "Multiple")])
+def test_response_cardinality_lets_a_student_tick_as_many_as_the_key_needs(kind, cardinality):
+    # QTI 1.2: rcardinality Single takes one choice, Multiple any number.
+    keys = 1 if kind == "single" else 2
+    choices = tuple(Choice(f"c{i}", f"option {i}", i < keys) for i in range(3))
+    items, _ = read_qti(export_qti("card", [question("zz-card", kind, choices=choices)]))
+    (lid,) = items["zz-card"].iter(f"{NS}response_lid")
+    assert lid.get("rcardinality") == cardinality
