@@ -48,7 +48,7 @@ QUIZ, SETUP, EXPLORER, SAMPLER, SAVE = range(len(CELLS))
 RUN_ABOVE = "Run All Above Selected Cell"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MARK_RIGHT, MARK_WRONG = "\u2714", "\u2718"
-OFFLINE_NOTE = "Run this cell to take the quiz"
+OFFLINE_NOTE = "Run the notebook from the top to take the quiz"
 # The stand-in's typeset formulas in its stems and choices (not those its hidden bank of
 # feedback formulas holds for the Check buttons), in an output area ``root``.
 SHOWN_MATH = """(root) => Array.from(root.querySelectorAll(".vaeq-fallback mjx-container"))

@@ -202,7 +202,7 @@ q = quiz.show("06_sampling")
 bundle = q._repr_mimebundle_()
 view = bundle["application/vnd.jupyter.widget-view+json"]
 assert view["model_id"] and view["version_major"] == 2, view
-assert "Run this cell" in bundle["text/html"]
+assert "Run the notebook from the top" in bundle["text/html"]
 question = next(v for v in q.live.views.values() if v.question.type == "single")
 right = next(i for i, c in enumerate(question.controls.shown_choices) if c.correct)
 question.controls.choice_boxes[right].value = True

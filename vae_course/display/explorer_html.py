@@ -66,7 +66,9 @@ def explorer_html(explorer: Any, uid: str) -> str:
     refs = _references(explorer)
     config: dict[str, Any] = {"id": uid, "names": names, "scale": s}
     # Shown where the script cannot run (an untrusted notebook); the script replaces it.
-    waiting = "Run this cell to explore: this view needs its script, which has not run."
+    waiting = (
+        "Run the notebook from the top to explore: this view needs its script, which has not run."
+    )
     if explorer.in_page is not None:
         side = explorer.in_page["decoder"]["side"]
         config.update(explorer.in_page, keySteps=[a.live_step for a in axes])

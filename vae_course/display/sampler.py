@@ -172,8 +172,8 @@ class PriorSampler:
                 f'value="{self.temperature}"></div>'
                 f'<output id="{uid}-readout" class="vae-sampler-readout" aria-live="polite">'
                 f"{e(self.readout())}</output>"
-                f'<p class="vae-sampler-note" id="{uid}-note">Run this cell to sample: this view '
-                "needs its script, which has not run.</p>"
+                f'<p class="vae-sampler-note" id="{uid}-note">Run the notebook from the top to '
+                "sample: this view needs its script, which has not run.</p>"
                 f"{script('decoder.js')}{script('sampler.js', config)}"
             )
         else:

@@ -38,7 +38,7 @@ from .render import markdown_to_html, points_label, score_text
 from .schema import Question, normalize_answer
 from .shuffle import display_choices, display_words
 
-OFFLINE_NOTE = "Run this cell to take the quiz (this view cannot check answers)."
+OFFLINE_NOTE = "Run the notebook from the top to take the quiz (this view cannot check answers)."
 
 
 def _asset(name: str) -> str:
