@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DrawPad", "LatentExplorer", "PriorSampler"]
+__all__ = ["BetaSlider", "DrawPad", "LatentExplorer", "PriorSampler"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,6 +19,10 @@ def __getattr__(name: str) -> Any:
         from .explorer import LatentExplorer
 
         return LatentExplorer
+    if name == "BetaSlider":
+        from .betaslider import BetaSlider
+
+        return BetaSlider
     if name == "DrawPad":
         from .drawpad import DrawPad
 

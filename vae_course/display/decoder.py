@@ -76,12 +76,17 @@ def quantize_rows(weight: np.ndarray, bits: int = 12) -> tuple[np.ndarray, np.nd
 def pack_linear(linear: torch.nn.Linear, bits: int = 12) -> dict:
     """A linear layer for ``decoder.js``: its weight as ``bits``-bit integers (offset
     2**(bits - 1)) with a float32 scale per row, its bias as float32; all base64."""
+    weight = linear.weight.detach().cpu().double().numpy()
+    return pack_matrix(weight, linear.bias.detach().cpu().double().numpy(), bits)
+
+
+def pack_matrix(weight: np.ndarray, bias: np.ndarray, bits: int = 12) -> dict:
+    """y = weight @ x + bias, weight (rows, cols), packed as ``pack_linear`` packs a layer."""
     if not isinstance(bits, int) or not BITS[0] <= bits <= BITS[1]:
         raise ValueError(f"bits must be an int in [{BITS[0]}, {BITS[1]}]; got {bits!r}")
-    weight = linear.weight.detach().cpu().double().numpy()
     q, scale = quantize_rows(weight, bits)
     offset = 1 << (bits - 1)
-    flat = (q + offset).ravel()
+    flat = (q + offset).ravel()  # 12 bits: pack_12bit's bytes (the same stream, pairs padded)
     packed = pack_12bit(flat) if bits == 12 else pack_bits(flat, bits)
     return {
         "rows": int(weight.shape[0]),
@@ -89,8 +94,18 @@ def pack_linear(linear: torch.nn.Linear, bits: int = 12) -> dict:
         "bits": bits,
         "q": base64.b64encode(packed).decode("ascii"),
         "scale": _b64(scale.astype("<f4")),
-        "bias": _b64(linear.bias.detach().cpu().numpy().astype("<f4")),
+        "bias": _b64(np.asarray(bias).astype("<f4")),
     }
+
+
+def unpack_matrix(spec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """What the page reads from a packed layer: (weight (rows, cols), bias (rows,)) float64."""
+    bits, n = spec["bits"], spec["rows"] * spec["cols"]
+    stream = np.unpackbits(np.frombuffer(base64.b64decode(spec["q"]), np.uint8))
+    values = stream[: n * bits].reshape(n, bits).astype(np.int64) @ (1 << np.arange(bits)[::-1])
+    scale = np.frombuffer(base64.b64decode(spec["scale"]), "<f4").astype(np.float64)
+    weight = (values - (1 << (bits - 1))).reshape(spec["rows"], spec["cols"]) * scale[:, None]
+    return weight, np.frombuffer(base64.b64decode(spec["bias"]), "<f4").astype(np.float64)
 
 
 def can_export(model: torch.nn.Module) -> bool:

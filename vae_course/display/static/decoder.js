@@ -61,15 +61,22 @@
 
   function load(spec) {
     if (spec.key && registry[spec.key]) { return registry[spec.key]; }
-    var hidden = layer(spec.layers[0]), out = layer(spec.layers[1]);
+    // ReLU after the first layer; any further layers are linear (two for the MLP decoder,
+    // three for a low-rank one, whose last two factor the output layer: see betaslider.py).
+    var layers = spec.layers.map(layer);
+    function logits(z) {
+      var y = affine(layers[0], z, true);
+      for (var i = 1; i < layers.length; i++) { y = affine(layers[i], y, false); }
+      return y;
+    }
     var decoder = {
       d: spec.d,
       side: spec.side,
       // z: d numbers -> side*side logits (before the sigmoid)
-      logits: function (z) { return affine(out, affine(hidden, z, true), false); },
+      logits: logits,
       // z: d numbers -> side*side pixel values in [0, 1] (the decoder's sigmoid mean)
       decode: function (z) {
-        var logits = affine(out, affine(hidden, z, true), false);
+        var logits = decoder.logits(z);
         var pixels = new Float32Array(logits.length);
         for (var i = 0; i < logits.length; i++) { pixels[i] = 1 / (1 + Math.exp(-logits[i])); }
         return pixels;

@@ -77,6 +77,10 @@
     ctx.beginPath();
     ctx.moveTo(0, half); ctx.lineTo(w, half); ctx.moveTo(half, 0); ctx.lineTo(half, w);
     ctx.stroke();
+    ctx.fillStyle = "#555555";
+    ctx.font = "11px sans-serif";
+    ctx.fillText("z1 = " + cfg.limit, w - 44, half - 4);
+    ctx.fillText("z2 = " + cfg.limit, half + 4, 11);
     ctx.globalAlpha = 0.35;
     for (var i = 0; i < labels.length; i++) {
       var p = toPlane([codes[2 * i], codes[2 * i + 1]]);
