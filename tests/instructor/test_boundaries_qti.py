@@ -233,3 +233,16 @@ def test_response_cardinality_lets_a_student_tick_as_many_as_the_key_needs(kind,
     items, _ = read_qti(export_qti("card", [question("zz-card", kind, choices=choices)]))
     (lid,) = items["zz-card"].iter(f"{NS}response_lid")
     assert lid.get("rcardinality") == cardinality
+
+
+def test_formula_question_text_shows_each_variable_where_canvas_substitutes_it():
+    q = calculated({"absolute": 0.05}, formula="x + a * mu")
+    items, _ = read_qti(export_qti("calc", [q]))
+    item = items["zz-calc"]
+    text = item.find(f"{NS}presentation/{NS}material/{NS}mattext").text
+    assert "[[" not in text
+    sets, _, _ = canvas_calculated(item)
+    for values, _answer in sets[:4]:
+        shown = re.sub(r"\[(\w+)\]", lambda m, v=values: f"{v[m.group(1)]:g}", text)
+        assert f"x = {values['x']:g}" in shown and f"a = {values['a']:g}" in shown
+        assert f"\\mu = {values['mu']:g}" in shown
