@@ -246,3 +246,25 @@ def test_formula_question_text_shows_each_variable_where_canvas_substitutes_it()
         shown = re.sub(r"\[(\w+)\]", lambda m, v=values: f"{v[m.group(1)]:g}", text)
         assert f"x = {values['x']:g}" in shown and f"a = {values['a']:g}" in shown
         assert f"\\mu = {values['mu']:g}" in shown
+
+
+def test_each_variable_is_declared_with_its_range_and_decimals():
+    # Canvas's formula question declares each variable (name, min, max, decimal places).
+    q = calculated({"absolute": 0.05}, formula="x + a * mu")
+    items, _ = read_qti(export_qti("calc", [q]))
+    calc = items["zz-calc"].find(f"{NS}itemproc_extension/{NS}calculated")
+    declared = {
+        v.get("name"): (
+            int(v.get("scale")),
+            float(v.find(f"{NS}min").text),
+            float(v.find(f"{NS}max").text),
+        )
+        for v in calc.iter(f"{NS}var")
+        if v.get("scale") is not None
+    }
+    sets, _, _ = canvas_calculated(items["zz-calc"])
+    assert set(declared) == {"x", "a", "mu"}
+    assert declared["a"][0] == 2 and declared["mu"][0] == 1 and declared["x"][0] == 0
+    for name, (_scale, lo, hi) in declared.items():
+        listed = [values[name] for values, _ in sets]
+        assert (lo, hi) == (min(listed), max(listed))
