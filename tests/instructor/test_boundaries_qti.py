@@ -103,6 +103,9 @@ CALCULATED = [
     ({"relative": 0.01}, [1, 10], "1%"),
     ({"absolute": 0.05, "relative": 0.01}, [1, 2], "0.05"),  # 0.05 is the wider at 1 and 2
     ({"absolute": 0.05, "relative": 0.01}, [10, 20], "1%"),  # 0.1 and 0.2: relative wider
+    # A tie (0.1 = 1% of 10) goes either way: the other answer decides.
+    ({"absolute": 0.1, "relative": 0.01}, [1, 10], "0.1"),
+    ({"absolute": 0.1, "relative": 0.01}, [10, 20], "1%"),
 ]
 
 
