@@ -291,3 +291,56 @@ def test_evaluate_options_are_keyword_only(tiny):
     model, x = tiny
     with pytest.raises(TypeError):
         training.evaluate(model, x, None, None, 0)
+
+
+def _elbo_by_hand(model, x, y, seed, chunks):
+    """The mean ELBO of x drawn as evaluate draws it: one generator, seeded once, and one
+    posterior sample per image, chunk after chunk of the given sizes."""
+    from vae_course import losses
+
+    g = torch.Generator().manual_seed(seed)
+    total, start = 0.0, 0
+    with torch.no_grad():
+        for size in chunks:
+            part = slice(start, start + size)
+            labels = None if y is None else y[part]
+            total += float(losses.elbo(model, x[part], labels, generator=g).elbo.sum())
+            start += size
+    return total / len(x)
+
+
+def test_fit_evaluates_the_test_set_with_seed_plus_two(tiny):
+    # the test draws are seeded apart from the training draws (seed) and from evaluate's
+    # default (0): seed + 2, so seed 3 gives 5 (seed * 2 would give 6)
+    model, x = tiny
+    fitted = models.VAE(hidden_dim=8, latent_dim=2)
+    history = training.fit(fitted, x, epochs=1, test_x=x, seed=3, progress=False, device="cpu")
+    # the test images binarized once, with seed + 1
+    bits = torch.bernoulli(x, generator=torch.Generator().manual_seed(4))
+    assert history.final["test_elbo"] == pytest.approx(
+        _elbo_by_hand(fitted, bits, None, 5, [6]), abs=1e-4
+    )
+    assert history.final["test_elbo"] != pytest.approx(
+        _elbo_by_hand(fitted, bits, None, 6, [6]), abs=1e-4
+    )
+
+
+def test_evaluate_draws_its_noise_500_images_at_a_time(tiny):
+    # 501 images: one draw of (500, d) noise, then one of (1, d); torch's generator gives other
+    # numbers for other shapes, so the chunking is part of the result
+    model, _ = tiny
+    x = torch.rand(501, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    result = training.evaluate(model, x, seed=4)
+    assert result["elbo"] == pytest.approx(_elbo_by_hand(model, x, None, 4, [500, 1]), abs=1e-4)
+    assert result["elbo"] != pytest.approx(_elbo_by_hand(model, x, None, 4, [499, 2]), abs=1e-4)
+
+
+def test_evaluate_gives_a_conditional_vae_its_labels():
+    torch.manual_seed(1)
+    model = models.ConditionalVAE(hidden_dim=8, latent_dim=2)
+    x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    y = torch.tensor([0, 3, 3, 7, 9])
+    result = training.evaluate(model, x, y, seed=2)
+    assert result["elbo"] == pytest.approx(_elbo_by_hand(model, x, y, 2, [5]), abs=1e-5)
+    other = torch.tensor([1, 1, 1, 1, 1])
+    assert result["elbo"] != pytest.approx(_elbo_by_hand(model, x, other, 2, [5]), abs=1e-5)
