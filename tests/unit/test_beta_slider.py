@@ -96,3 +96,31 @@ def test_the_slider_refuses_bad_arguments(sweep):
         BetaSlider(sweep, [1.0] * 3, [1.0] * 3, x, rank=30).export(0)
     with pytest.raises(ValueError, match="beta must be one of"):
         BetaSlider(sweep, [1.0] * 3, [1.0] * 3, x).select(3.0)
+
+
+@pytest.mark.slow  # every torch call goes through the emulation
+def test_models_on_a_gpu_pack_like_on_the_cpu(sweep):
+    """On the emulated CUDA device (tests/emulated_cuda.py)."""
+    import emulated_cuda
+
+    from vae_course import runtime
+
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    on_cpu = BetaSlider(sweep, [1.0] * 3, [1.0] * 3, x, rank=10)
+    expected = (on_cpu.export(1)["key"], on_cpu.images(1)[1])
+    emulated_cuda.install()
+    try:
+        device = runtime.get_device()
+        moved = {}
+        for beta, model in sweep.items():
+            copy = models.VAE(hidden_dim=20, latent_dim=3).to(device).eval()
+            copy.load_state_dict(model.state_dict())
+            moved[beta] = copy
+        slider = BetaSlider(moved, [1.0] * 3, [1.0] * 3, x, rank=10)
+        got = (slider.export(1)["key"], slider.images(1)[1])
+        assert "vaeBeta" in slider.to_html("gpu")
+        slider.fidelity()
+    finally:
+        emulated_cuda.uninstall()
+    assert got[0] == expected[0]
+    torch.testing.assert_close(got[1], expected[1])

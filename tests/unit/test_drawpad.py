@@ -202,3 +202,30 @@ def test_the_pad_refuses_bad_arguments(model):
         DrawPad(model, codes, labels, examples, seed=-2)
     with pytest.raises(ValueError, match="examples must hold at least one test digit"):
         DrawPad(model, codes, labels, torch.zeros(0, 1, 28, 28))
+
+
+@pytest.mark.slow  # every torch call goes through the emulation
+def test_a_model_on_a_gpu_works_in_both_views():
+    """On the emulated CUDA device (tests/emulated_cuda.py): inputs go to the model's
+    device, results come back to the CPU, the page gets the same numbers."""
+    import emulated_cuda
+
+    from vae_course import runtime
+
+    torch.manual_seed(0)
+    cpu_model = models.VAE(hidden_dim=24, latent_dim=2).eval()
+    codes, labels = torch.zeros(5, 2), torch.arange(5)
+    examples = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    on_cpu = DrawPad(cpu_model, codes, labels, examples).terms(drawpad.letter())
+    emulated_cuda.install()
+    try:
+        model = models.VAE(hidden_dim=24, latent_dim=2).to(runtime.get_device()).eval()
+        model.load_state_dict(cpu_model.state_dict())
+        pad = DrawPad(model, codes, labels, examples)
+        t = pad.terms(drawpad.letter())
+        page = pad.to_html("gpu")
+    finally:
+        emulated_cuda.uninstall()
+    torch.testing.assert_close(t["mu"], on_cpu["mu"])
+    assert t["mu"].device.type == "cpu" and t["kl"] == pytest.approx(on_cpu["kl"])
+    assert "vaePad" in page
