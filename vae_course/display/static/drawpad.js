@@ -142,7 +142,8 @@
     bar("kl", t.kl, full);
     el("rec").textContent = t.reconstruction.toFixed(1) + " nats";
     el("kl").textContent = t.kl.toFixed(2) + " nats";
-    el("scale").textContent = "Bars: nats, full width " + Math.round(full) + ".";
+    el("scale").textContent = "Bar length: the size of each term in nats; full width " +
+      Math.round(full) + " nats.";
     var ink = 0;
     for (var i = 0; i < n; i++) { ink += pixels[i]; }
     el("readout").textContent = "μ = (" + lib.fmt(t.mu[0]) + ", " + lib.fmt(t.mu[1]) +
