@@ -8,8 +8,10 @@ r"""Moodle XML: multichoice (single and multiple), cloze for blanks, numerical.
   for typed blanks, case-insensitive unless the course's checker keeps the case of one of
   the answers (a math letter: d is not D), then ``SHORTANSWER_C`` with the capitalizations
   the checker accepts listed; ``*`` (Moodle's wildcard) is written ``\*`` so it only
-  matches itself. The blanks' integer weights w add up to the question's points (equal shares
-  when the points divide evenly; else one mark per blank and the points as default grade);
+  matches itself. The blanks' integer weights w add up to the question's points when the
+  points are a whole number of at least one per blank (shares differing by at most one);
+  else each blank weighs 1. Moodle's importer takes a cloze question's mark from the sum of
+  the weights, not from ``defaultgrade``: such a question's mark must be set in the quiz;
 - numeric: numerical with an absolute tolerance (a relative tolerance is made absolute);
 - calculated: Moodle's calculated question: the formula (:func:`.formula.to_moodle`), the
   tolerance (an absolute and a relative one are two full-mark answers, nominal and relative,
