@@ -181,6 +181,18 @@ def test_each_blank_scores_the_words_the_course_accepts_and_shares_add_up():
                 scored[var.get("respident")] = labels[var.text]
                 total += float(setvar.text)
     assert scored == {"response_first": "d", "response_second": "z", "response_third": "mu"}
+    # Each dropdown offers its whole word bank, in the bank's order.
+    offered = {
+        lid.get("ident"): [
+            _labels(lid)[label.get("ident")] for label in lid.iter(f"{NS}response_label")
+        ]
+        for lid in item.iter(f"{NS}response_lid")
+    }
+    assert offered == {
+        "response_first": ["d", "D", "n"],
+        "response_second": ["x", "z"],
+        "response_third": ["mu", "sigma"],
+    }
     assert total == pytest.approx(100, abs=0.011)  # three shares of 33.33
 
 
