@@ -55,6 +55,18 @@
     return y;
   }
 
+  // The same for an input that is mostly zeros (a drawing): only its nonzero entries count.
+  function affineSparse(L, x, relu) {
+    var on = [], y = new Float64Array(L.rows), c, j;
+    for (c = 0; c < L.cols; c++) { if (x[c] !== 0) { on.push(c); } }
+    for (var r = 0; r < L.rows; r++) {
+      var sum = L.bias[r], base = r * L.cols;
+      for (j = 0; j < on.length; j++) { c = on[j]; sum += L.w[base + c] * x[c]; }
+      y[r] = relu && sum < 0 ? 0 : sum;
+    }
+    return y;
+  }
+
   // Decoders already unpacked in this page, by their key (decoder.spec_key), so that a figure
   // can use the decoder an earlier figure carried: VAECourse.shared(key).
   var registry = {};
@@ -96,7 +108,7 @@
       d: spec.d,
       side: spec.side,
       encode: function (x) {
-        var h = affine(hidden, x, true);
+        var h = affineSparse(hidden, x, true);
         return { mu: affine(mu, h, false), logvar: affine(logvar, h, false) };
       }
     };

@@ -69,8 +69,13 @@
     return [half + z[0] / cfg.limit * half, half - z[1] / cfg.limit * half];
   }
 
-  function drawPlane(t) {
-    var ctx = planeCtx, w = plane.width, half = w / 2, unit = half / cfg.limit;
+  // The axes and the training codes do not change: drawn once, then copied at every stroke.
+  var backdrop = null;
+  function drawBackdrop() {
+    backdrop = document.createElement("canvas");
+    backdrop.width = plane.width;
+    backdrop.height = plane.height;
+    var ctx = backdrop.getContext("2d"), w = plane.width, half = w / 2;
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, w, w);
     ctx.strokeStyle = "#cccccc";
@@ -88,6 +93,12 @@
       ctx.fillRect(p[0] - 1, p[1] - 1, 2, 2);
     }
     ctx.globalAlpha = 1;
+  }
+
+  function drawPlane(t) {
+    var ctx = planeCtx, unit = plane.width / 2 / cfg.limit;
+    if (!backdrop) { drawBackdrop(); }
+    ctx.drawImage(backdrop, 0, 0);
     var centre = toPlane(t.mu);
     [2, 1].forEach(function (m) {  // the m-sigma ellipse of q(z|x), axis-aligned
       ctx.beginPath();
