@@ -31,6 +31,7 @@ from vae_course_instructor.keyfile import (
     dumps,
     key_document,
     read_key,
+    shown,
 )
 from vae_course_instructor.roster import Student
 
@@ -209,3 +210,13 @@ def test_a_missing_or_unreadable_key_file_is_named(tmp_path):
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(KeyFileError, match="bad.json: not a JSON key file"):
         read_key(tmp_path / "bad.json")
+
+
+def test_each_student_sees_their_own_word_bank_order():
+    bank = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+    q = question("k-bank", "fill_blank", stem="{{w}}", blanks=(Blank("w", ("beta",), bank),))
+    orders = {shown(q, f"token-{i}").blanks[0].word_bank for i in range(4)}
+    assert all(sorted(order) == sorted(bank) for order in orders)
+    assert orders != {bank}  # shuffled: four tokens do not all keep the bank's order
+    assert shown(q, "token-0") == shown(q, "token-0")
+    assert shown(SINGLE, "token-0") is SINGLE  # nothing to shuffle
