@@ -17,6 +17,7 @@ costs, in pixels, against the full PyTorch decoder.
 
 from __future__ import annotations
 
+import base64
 import html
 import uuid
 from collections.abc import Sequence
@@ -64,6 +65,10 @@ def low_rank_layers(
     first = (fc.weight.detach().cpu().double(), fc.bias.detach().cpu().double())
     layers = [first, (p.T @ w, torch.zeros(rank, dtype=torch.float64)), (p, c)]
     return [(weight.numpy(), bias.numpy()) for weight, bias in layers]
+
+
+def _f32(values: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
 
 
 def decode_packed(spec: dict, z: np.ndarray) -> np.ndarray:
@@ -250,14 +255,17 @@ class BetaSlider:
             "rates": self.rates,
             "distortions": self.distortions,
             "decoders": [self.export(i) for i in range(len(self.models))],
-            "codes": [self.codes(i).tolist() for i in range(len(self.models))],
+            "codes": [
+                np.round(self.codes(i).numpy().astype(np.float64), 5).tolist()
+                for i in range(len(self.models))
+            ],
             "seed": self.seed,
             "samples": n,
             "d": self.d,
             "check": {"z": check_z.tolist()},
         }
-        config["check"]["pixels"] = [
-            decode_packed(spec, check_z).tolist() for spec in config["decoders"]
+        config["check"]["pixels"] = [  # float32, base64: (2 * 784,) per model
+            _f32(decode_packed(spec, check_z)) for spec in config["decoders"]
         ]
         width = max(n, k) * 58
         originals = png_bytes(sprite(self.examples[:, 0].numpy(), k), 2)
