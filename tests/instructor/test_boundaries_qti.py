@@ -251,11 +251,15 @@ def test_response_cardinality_lets_a_student_tick_as_many_as_the_key_needs(kind,
 
 
 def test_formula_question_text_shows_each_variable_where_canvas_substitutes_it():
-    q = calculated({"absolute": 0.05}, formula="x + a * mu")
+    q = calculated(
+        {"absolute": 0.05}, formula="x + a * mu", explanation="With [[a]] it is [[answer]]."
+    )
     items, _ = read_qti(export_qti("calc", [q]))
     item = items["zz-calc"]
     text = item.find(f"{NS}presentation/{NS}material/{NS}mattext").text
     assert "[[" not in text
+    (general,) = [f for f in item.iter(f"{NS}itemfeedback") if f.get("ident") == "general_fb"]
+    assert "".join(general.itertext()).strip() == "With [a] it is [answer]."
     sets, _, _ = canvas_calculated(item)
     for values, _answer in sets[:4]:
         shown = re.sub(r"\[(\w+)\]", lambda m, v=values: f"{v[m.group(1)]:g}", text)
