@@ -170,9 +170,7 @@ def active_units(
     Returns (number active, variances (d,)).
     """
     if isinstance(threshold, bool) or not 0 <= threshold < math.inf:
-        raise ValueError(
-            f"threshold must be a finite variance >= 0; got {threshold!r}"
-        )
+        raise ValueError(f"threshold must be a finite variance >= 0; got {threshold!r}")
     means = posterior_means(model, x, y)
     variances = means.var(dim=0, correction=0)
     return int((variances > threshold).sum()), variances

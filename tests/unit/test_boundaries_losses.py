@@ -54,9 +54,11 @@ def _log_weights_by_hand(model, x, blocks, seed):
         for e in eps:
             z = mu + torch.exp(0.5 * logvar) * e  # (N, d)
             logits = model.decode_raw(z)
-            log_px_z = -torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, x, reduction="none"
-            ).flatten(1).sum(1)
+            log_px_z = (
+                -torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none")
+                .flatten(1)
+                .sum(1)
+            )
             normal = torch.distributions.Normal
             log_pz = normal(0.0, 1.0).log_prob(z).sum(1)
             log_qz = normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(1)
