@@ -212,8 +212,8 @@ def test_quiz_points_are_the_sum_and_a_pinned_choice_stops_shuffling():
 
 
 def test_answer_ids_are_unique_in_the_quiz():
-    # Canvas's own exports number answers across the quiz (original_answer_ids); two typed
-    # blanks questions side by side must not share one.
+    # Canvas's own exports number answers across the quiz (original_answer_ids); questions
+    # side by side, with choices or typed blanks, must not share one.
     qs = [
         question(
             f"zz-typed{n}",
@@ -224,10 +224,10 @@ def test_answer_ids_are_unique_in_the_quiz():
         for n in range(3)
     ]
     choices = tuple(Choice(f"c{i}", f"option {i}", i == 0) for i in range(3))
-    qs.insert(1, question("zz-one", "single", choices=choices))
+    qs[:0] = [question(f"zz-one{n}", "single", choices=choices) for n in range(2)]
     items, _ = read_qti(export_qti("ids", qs))
     idents = [label for item in items.values() for label in _labels(item)]
-    assert len(idents) == 15 and len(set(idents)) == 15
+    assert len(idents) == 18 and len(set(idents)) == 18
     for item in items.values():
         # Canvas's answer ids are whole numbers, listed in the item's original_answer_ids.
         assert all(re.fullmatch(r"[1-9][0-9]*", i) for i in _labels(item))
