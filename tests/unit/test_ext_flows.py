@@ -96,9 +96,9 @@ def test_fit_posterior_recovers_a_gaussian_target_and_bends_for_a_banana():
         trace = flows.fit_posterior(
             q,
             banana,
-            steps=1500,
+            steps=500,  # the gap is 0.69-0.70 nats at 500 steps (seeds 4-6), 0.73-0.76 at 1,500
             n_samples=256,
-            lr=0.02,
+            lr=0.05,
             generator=torch.Generator().manual_seed(5),
         )
         results[n_flows] = sum(trace[-100:]) / 100
