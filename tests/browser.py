@@ -153,6 +153,36 @@ def open_page(browser: object, url: str, **context_kwargs: object) -> tuple[obje
     return page, problems
 
 
+def figure_page(*bodies: str, title: str = "figure") -> str:
+    """A bare HTML page around the given figures' HTML, with nothing else to load."""
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"</head><body>{''.join(bodies)}</body></html>"
+    )
+
+
+@contextmanager
+def self_contained_page(
+    browser: object, url: str, ready: str | None = None, **context_kwargs: object
+) -> Iterator[object]:
+    """The page at ``url`` in a fresh context, after the JavaScript predicate ``ready`` holds;
+    on leaving, it must have logged no error and asked for nothing but itself."""
+    context = browser.new_context(**context_kwargs)
+    problems = block_external(context)
+    page = context.new_page()
+    watch_console(page, problems)
+    requests = []
+    page.on("request", lambda request: request.url != url and requests.append(request.url))
+    page.goto(url)
+    if ready is not None:
+        page.wait_for_function(ready)
+    yield page
+    assert problems.console_errors == [], problems.console_errors
+    assert problems.blocked == [], problems.blocked
+    assert requests == [], f"the page asked for more than itself: {requests}"
+    context.close()
+
+
 def tab_to(page: object, selector: str, max_presses: int = 80) -> None:
     """Press Tab until the element matching ``selector`` has focus (fails if never reached)."""
     for _ in range(max_presses):

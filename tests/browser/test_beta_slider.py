@@ -15,7 +15,7 @@ import torch
 from vae_course import data, models, training
 from vae_course.display.betaslider import BetaSlider
 
-from browser import open_page, static_server, tab_to
+from browser import figure_page, self_contained_page, static_server, tab_to
 
 BETAS = (0.1, 1.0, 8.0)
 
@@ -42,11 +42,7 @@ def slider():
 def site(slider, tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("beta")
     html = slider.to_html("beta")
-    (root / "page.html").write_text(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>beta</title>"
-        f"</head><body>{html}</body></html>",
-        encoding="utf-8",
-    )
+    (root / "page.html").write_text(figure_page(html, title="beta"), encoding="utf-8")
     with static_server(root) as base_url:
         yield {
             "url": base_url + "page.html",
@@ -58,16 +54,13 @@ def site(slider, tmp_path_factory, chromium_browser):
 
 @pytest.fixture
 def page(site):
-    page, problems = open_page(
-        site["browser"], site["url"], viewport={"width": 1000, "height": 700}
-    )
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.wait_for_function("() => document.getElementById('beta').dataset.updates === '1'")
-    yield page
-    assert problems.console_errors == [] and problems.blocked == [], problems
-    assert requests == []
-    page.context.close()
+    with self_contained_page(
+        site["browser"],
+        site["url"],
+        "() => document.getElementById('beta').dataset.updates === '1'",
+        viewport={"width": 1000, "height": 700},
+    ) as page:
+        yield page
 
 
 def canvas(page, name: str) -> np.ndarray:

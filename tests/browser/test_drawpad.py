@@ -20,7 +20,7 @@ import torch
 from vae_course import data, models, training
 from vae_course.display.drawpad import DrawPad, binarize, letter, scribble
 
-from browser import open_page, static_server, tab_to
+from browser import figure_page, open_page, self_contained_page, static_server, tab_to
 
 MU_TOLERANCE = 1e-3  # mu and sigma
 PIXEL_TOLERANCE = 2 / 255
@@ -41,17 +41,10 @@ def pad():
     return DrawPad(model, codes, digits.labels, test.images[:5])
 
 
-def page_html(body: str) -> str:
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>draw</title>"
-        f"</head><body>{body}</body></html>"
-    )
-
-
 @pytest.fixture(scope="module")
 def site(pad, tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("drawpad")
-    empty, html = page_html(""), page_html(pad.to_html("pad"))
+    empty, html = figure_page(""), figure_page(pad.to_html("pad"))
     (root / "page.html").write_text(html, encoding="utf-8")
     with static_server(root) as base_url:
         yield {
@@ -64,16 +57,13 @@ def site(pad, tmp_path_factory, chromium_browser):
 
 @pytest.fixture
 def page(site):
-    page, problems = open_page(
-        site["browser"], site["url"], viewport={"width": 1000, "height": 900}
-    )
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.wait_for_function("() => document.getElementById('pad').dataset.updates === '1'")
-    yield page
-    assert problems.console_errors == [], problems.console_errors
-    assert problems.blocked == [], problems.blocked
-    assert requests == [], f"the pad asked for more than its page: {requests}"
+    with self_contained_page(
+        site["browser"],
+        site["url"],
+        "() => document.getElementById('pad').dataset.updates === '1'",
+        viewport={"width": 1000, "height": 900},
+    ) as page:
+        yield page
     page.context.close()
 
 
@@ -357,8 +347,8 @@ def test_a_shared_decoder_halves_the_bytes_and_gives_the_same_numbers(pad, tmp_p
     shared = DrawPad(pad.model, pad.codes, pad.labels, pad.examples, share_decoder=True)
     plane = LatentExplorer.plane(pad.model, limit=2.5).to_html("plane")
     alone = shared.to_html("pad")
-    (tmp_path / "shared.html").write_text(page_html(plane + alone), encoding="utf-8")
-    (tmp_path / "alone.html").write_text(page_html(alone), encoding="utf-8")
+    (tmp_path / "shared.html").write_text(figure_page(plane + alone), encoding="utf-8")
+    (tmp_path / "alone.html").write_text(figure_page(alone), encoding="utf-8")
     print(f"shared: the pad adds {len(alone.encode()):,} bytes (alone {site['added']:,})")
     assert len(alone.encode()) < 0.6 * site["added"]
     with static_server(tmp_path) as base_url:

@@ -19,7 +19,7 @@ from vae_course import data, latent, models, training
 from vae_course.display import LatentExplorer, PriorSampler
 from vae_course.display import decoder as page_decoder
 
-from browser import open_page, static_server, tab_to
+from browser import figure_page, self_contained_page, static_server, tab_to
 
 TOLERANCE = 2 / 255  # the budget per pixel
 
@@ -37,13 +37,6 @@ def trained():
     return out
 
 
-def page_html(*bodies: str) -> str:
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>in-page</title>"
-        f"</head><body>{''.join(bodies)}</body></html>"
-    )
-
-
 @pytest.fixture(scope="module")
 def site(trained, tmp_path_factory, chromium_browser):
     root = tmp_path_factory.mktemp("in_page")
@@ -54,7 +47,7 @@ def site(trained, tmp_path_factory, chromium_browser):
         "plane": LatentExplorer.plane(trained[2], limit=2.5),
         "path": LatentExplorer.between(trained[6], z0, z1, method="slerp"),
     }
-    html = page_html(*(figure.to_html(uid) for uid, figure in figures.items()))
+    html = figure_page(*(figure.to_html(uid) for uid, figure in figures.items()))
     (root / "page.html").write_text(html, encoding="utf-8")
     with static_server(root) as base_url:
         yield {
@@ -69,16 +62,10 @@ def site(trained, tmp_path_factory, chromium_browser):
 
 @pytest.fixture
 def page(site):
-    page, problems = open_page(
+    with self_contained_page(
         site["browser"], site["url"], viewport={"width": 900, "height": 1400}
-    )
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    yield page
-    assert problems.console_errors == [], problems.console_errors
-    assert problems.blocked == [], problems.blocked
-    assert requests == [], f"the figures asked for more than their page: {requests}"
-    page.context.close()
+    ) as page:
+        yield page
 
 
 def canvas_ink(page, uid: str) -> np.ndarray:
