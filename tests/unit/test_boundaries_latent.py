@@ -1,0 +1,95 @@
+"""The latent tools at their edges, by hand: the prior's default temperature, a one-dimensional
+latent, draws on the generator's device, the active-unit count either side of its threshold,
+slerp from the zero vector and between parallel codes, and the quantile grid's limits."""
+
+from __future__ import annotations
+
+import emulated_cuda
+import pytest
+import torch
+
+from vae_course import latent, models
+
+
+def test_sample_prior_draws_the_prior_itself_unless_told():
+    # temperature 1 by default: the very draws of torch.randn with the same generator
+    drawn = latent.sample_prior(50, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(drawn, torch.randn(50, 3, generator=torch.Generator().manual_seed(0)))
+
+
+def test_sample_prior_takes_a_one_dimensional_latent():
+    assert latent.sample_prior(5, 1).shape == (5, 1)
+
+
+def test_sample_prior_draws_on_its_generators_device():
+    emulated_cuda.install()
+    try:
+        g = torch.Generator(device="cuda").manual_seed(0)
+        z = latent.sample_prior(4, 2, generator=g)  # no device given: the generator's
+        assert z.device.type == "cuda"
+    finally:
+        emulated_cuda.uninstall()
+
+
+@pytest.fixture(scope="module")
+def encoded():
+    torch.manual_seed(0)
+    model = models.VAE(hidden_dim=16, latent_dim=6)
+    x = torch.rand(40, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    variances = latent.posterior_means(model, x).var(0, correction=0)  # by hand
+    return model, x, variances
+
+
+def test_active_units_count_the_variances_above_the_threshold(encoded):
+    model, x, variances = encoded
+    ordered = variances.sort().values
+    between = float(ordered[2] + ordered[3]) / 2  # three below, three above
+    count, reported = latent.active_units(model, x, threshold=between)
+    torch.testing.assert_close(reported, variances)
+    assert count == 3
+    # at a variance itself the unit does not count: strictly above
+    assert latent.active_units(model, x, threshold=float(ordered[3]))[0] == 2
+
+
+def test_active_units_refuse_a_negative_threshold(encoded):
+    model, x, _ = encoded
+    with pytest.raises(ValueError, match="^threshold must be a finite variance >= 0; got -0.5$"):
+        latent.active_units(model, x, threshold=-0.5)
+
+
+def test_slerp_from_the_zero_vector_is_the_straight_line():
+    # no direction to turn from: the path is the line, with no 0/0
+    z1 = torch.tensor([1.0, 2.0, 2.0])
+    t = torch.tensor([0.25, 0.5])
+    path = latent.interpolate(torch.zeros(3), z1, t, "slerp")
+    torch.testing.assert_close(path, t[:, None] * z1)
+
+
+def test_slerp_between_parallel_codes_is_the_straight_line():
+    # angle 0 < eps: the line, where sin(angle) = 0 would divide by zero
+    z0 = torch.tensor([1.0, -2.0])
+    t = torch.tensor([0.5])
+    path = latent.interpolate(z0, 3 * z0, t, "slerp")
+    torch.testing.assert_close(path, torch.tensor([[2.0, -4.0]]))
+
+
+def test_quantile_grid_spans_the_5th_to_the_95th_percentile_by_default():
+    grid = latent.quantile_grid(2)
+    edge = 1.6448536  # Phi^-1(0.95)
+    torch.testing.assert_close(grid[:, 0], torch.tensor([-edge, edge, -edge, edge]))
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0.05, 1.0), (0.05, 1.5), (0.0, 0.9), (0.6, 0.4), (0.5, 0.5)])
+def test_quantile_grid_refuses_levels_that_are_not_probabilities_in_order(lo, hi):
+    with pytest.raises(ValueError, match=r"^need 0 < lo < hi < 1 \(probabilities\)"):
+        latent.quantile_grid(3, lo=lo, hi=hi)
+
+
+@pytest.mark.parametrize("n", [0, -2, "3", 2.0])
+def test_quantile_grid_refuses_a_size_that_is_not_a_positive_int(n):
+    with pytest.raises(ValueError, match=rf"^n must be a positive int; got {n!r}$"):
+        latent.quantile_grid(n)
+
+
+def test_the_prior_grid_of_one_point_is_the_median():
+    assert latent.quantile_grid(1).tolist() == [[0.0, 0.0]]
