@@ -79,7 +79,9 @@ def test_quantile_grid_spans_the_5th_to_the_95th_percentile_by_default():
     torch.testing.assert_close(grid[:, 0], torch.tensor([-edge, edge, -edge, edge]))
 
 
-@pytest.mark.parametrize(("lo", "hi"), [(0.05, 1.0), (0.05, 1.5), (0.0, 0.9), (0.6, 0.4), (0.5, 0.5)])
+@pytest.mark.parametrize(
+    ("lo", "hi"), [(0.05, 1.0), (0.05, 1.5), (0.0, 0.9), (-0.1, 0.9), (0.6, 0.4), (0.5, 0.5)]
+)
 def test_quantile_grid_refuses_levels_that_are_not_probabilities_in_order(lo, hi):
     with pytest.raises(ValueError, match=r"^need 0 < lo < hi < 1 \(probabilities\)"):
         latent.quantile_grid(3, lo=lo, hi=hi)
@@ -93,3 +95,25 @@ def test_quantile_grid_refuses_a_size_that_is_not_a_positive_int(n):
 
 def test_the_prior_grid_of_one_point_is_the_median():
     assert latent.quantile_grid(1).tolist() == [[0.0, 0.0]]
+
+
+def test_slerp_turns_for_a_code_of_norm_one():
+    # the fallback to the line is for a zero vector only: |z0| = 1 still turns
+    z0, z1 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])
+    middle = latent.interpolate(z0, z1, torch.tensor([0.5]), "slerp")[0]
+    # norm 1.5 (halfway from 1 to 2), direction at 45 degrees
+    torch.testing.assert_close(middle, torch.tensor([1.5, 1.5]) / 2**0.5)
+
+
+def test_the_endpoints_are_the_codes_exactly():
+    g = torch.Generator().manual_seed(3)
+    z0, z1 = torch.randn(7, generator=g), torch.randn(7, generator=g)
+    for method in ("lerp", "slerp"):
+        path = latent.interpolate(z0, z1, torch.tensor([0.0, 0.3, 1.0]), method)
+        assert torch.equal(path[0], z0) and torch.equal(path[-1], z1), method
+
+
+def test_a_t_outside_zero_to_one_extrapolates():
+    z0, z1 = torch.tensor([1.0, 2.0]), torch.tensor([3.0, -2.0])
+    path = latent.interpolate(z0, z1, torch.tensor([-0.5, 1.5]), "lerp")
+    torch.testing.assert_close(path, torch.tensor([[0.0, 4.0], [4.0, -4.0]]))
