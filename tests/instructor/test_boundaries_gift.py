@@ -120,3 +120,10 @@ def test_paragraphs_stay_inside_their_question():
     assert "First." in entry["stem"] and "Second." in entry["stem"]
     assert "Because." in entry["general"] and "Therefore." in entry["general"]
     assert [o[2] for o in entry["options"]][1] == "three"
+
+
+def test_a_typed_answer_keeps_its_percent_sign():
+    # a short answer is compared as typed: '50%' must not become the HTML entity '50&#37;'
+    q = question("zz-percent", "fill_blank", stem="{{share}}", blanks=(Blank("share", ("50%",)),))
+    (option,) = read(q)["zz-percent"]["options"]
+    assert (option[0], option[2]) == ("=", "50%")
