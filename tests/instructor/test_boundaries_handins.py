@@ -188,3 +188,27 @@ def test_a_refusal_keeps_the_student_inside_and_the_list_is_by_name(tmp_path):
         ("2.json", "s2"),
         ("s1-by-ada.json", "s2"),  # the file says s2 inside; its name claims s1
     ]
+
+
+def test_a_file_that_breaks_the_reader_is_refused_and_grading_goes_on(tmp_path, monkeypatch):
+    # an error nobody foresaw, in one file, rejects that file with its type and message
+    from vae_course_instructor import handins as module
+
+    check = module.Reader.check
+
+    def fragile(self, path, parts, name):
+        if name == "bo.json":
+            raise RuntimeError("disk hiccup")
+        return check(self, path, parts, name)
+
+    monkeypatch.setattr(module.Reader, "check", fragile)
+    files = {"ada.json": document(ADA, [("zz-calc", 1.0)]), "bo.json": document(BO, [])}
+    (handin,), (refused,) = read(tmp_path, files)
+    assert handin.student_id == "s1"
+    assert refused.reason == "could not be read (RuntimeError: disk hiccup)"
+
+
+def test_the_size_limit_is_named_not_given_by_position(tmp_path):
+    (tmp_path / "h").mkdir()
+    with pytest.raises(TypeError):
+        read_handins(tmp_path / "h", KEY, 100)
