@@ -122,6 +122,8 @@ def test_questions_points_and_answers_must_be_the_assigned_ones(tmp_path):
     doc = document(BO, [("k-one", "y")])
     doc["questions"]["k-one"]["points"] = 5
     assert "points 5 != 1" in only_reason(tmp_path / "c", {"b.json": doc})
+    doc["questions"]["k-one"]["points"] = 0.5  # fewer points than assigned: refused too
+    assert "points 0.5 != 1" in only_reason(tmp_path / "e", {"b.json": doc})
     doc = document(BO, [("k-one", "z")])
     assert "answer 'z' refused" in only_reason(tmp_path / "d", {"b.json": doc})
 
