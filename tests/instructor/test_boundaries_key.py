@@ -220,3 +220,50 @@ def test_each_student_sees_their_own_word_bank_order():
     assert orders != {bank}  # shuffled: four tokens do not all keep the bank's order
     assert shown(q, "token-0") == shown(q, "token-0")
     assert shown(SINGLE, "token-0") is SINGLE  # nothing to shuffle
+
+
+def _three_students() -> AssignmentKey:
+    key = _key()
+    third = Version(
+        Student("s3", "Cy"),
+        ("k-one",),
+        {"k-one": ("x", "y")},
+        {},
+        token="t3",
+    )
+    return AssignmentKey(key.assignment, key.questions, (*key.versions, third))
+
+
+def test_one_students_key_holds_them_alone_wherever_they_are_in_the_roster():
+    key = _three_students()
+    # The middle student: ids before and after theirs, so "skip the others" cannot be
+    # mistaken for "skip the ids before" or "stop at the first other".
+    text = key_markdown(key, "s2")
+    assert "## Bo (s2)" in text and "Ada" not in text and "Cy" not in text
+    rows = list(csv.DictReader(io.StringIO(key_csv(key, "s2"))))
+    assert [(r["student_id"], r["question_id"]) for r in rows] == [
+        ("s2", "k-one"),
+        ("s2", "zz-calc"),
+    ]
+    assert [r["student_id"] for r in csv.DictReader(io.StringIO(key_csv(key, "s3")))] == ["s3"]
+
+
+def test_key_files_go_to_a_new_nested_folder_and_can_be_written_again(tmp_path):
+    key = _key()
+    out = tmp_path / "term" / "quiz-1" / "key"  # none of these folders exists yet
+    first = write_key_files(key, out)
+    assert all(p.is_file() for p in first)
+    again = write_key_files(key, out, student_id="s1")  # the folder exists now
+    assert "Bo" not in again[0].read_text(encoding="utf-8")
+
+
+def test_a_new_folder_under_a_handout_folder_is_refused_too(tmp_path):
+    key = _key()
+    handouts = tmp_path / "handouts"
+    handouts.mkdir()
+    (handouts / "s1.ipynb").write_text("{}", encoding="utf-8")
+    # Neither "new" nor "new/key" exists: the search climbs past them to the handouts.
+    assert handout_folder(handouts / "new" / "key", key) == handouts.resolve()
+    with pytest.raises(ValueError, match="--out: .*holds the students' handouts"):
+        write_key_files(key, handouts / "new" / "key")
+    assert not (handouts / "new").exists()
