@@ -6,6 +6,7 @@ points, two files of one student that agree or not; each refusal names what is w
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_boundaries_key import _key
@@ -214,3 +215,176 @@ def test_the_size_limit_is_named_not_given_by_position(tmp_path):
     (tmp_path / "h").mkdir()
     with pytest.raises(TypeError):
         read_handins(tmp_path / "h", KEY, 100)
+
+
+# -- how much of a student's text a refusal echoes -------------------------------------------
+def _echo(reason: str, ch: str) -> int:
+    """The length of the longest run of ``ch`` in ``reason``: how much of it was echoed."""
+    return max((len(run) for run in re.findall(f"{re.escape(ch)}+", reason)), default=0)
+
+
+def _key_with_bo(**changes):
+    from dataclasses import replace as swap
+
+    from vae_course_instructor.key import AssignmentKey
+
+    bo = swap(BO, **changes)
+    return AssignmentKey(KEY.assignment, KEY.questions, (ADA, bo))
+
+
+@pytest.mark.parametrize(
+    ("where", "width"),
+    [
+        ("unknown student", 80),
+        ("notebook owner", 80),
+        ("assignment", 80),
+        ("extra question", 80),
+        ("points", 40),
+    ],
+)
+def test_a_refusal_echoes_a_fixed_share_of_a_long_untrusted_value(tmp_path, where, width):
+    doc = document(BO, [("k-one", "y")])
+    name = "bo.json"
+    if where == "unknown student":
+        doc["student_id"] = "Q" * 500
+    elif where == "notebook owner":
+        name = "bo.ipynb"
+        doc = {
+            "cells": [{"outputs": [{"data": {RESPONSES_MIME: doc}}]}],
+            "metadata": {"vae_course": {"student_id": "Q" * 500}},
+        }
+    elif where == "assignment":
+        doc["assignment"] = "Q" * 500
+    elif where == "extra question":
+        doc["questions"]["Q" * 500] = doc["questions"]["k-one"]
+    elif where == "points":
+        doc["questions"]["k-one"]["points"] = int("9" * 500)
+    reason = only_reason(tmp_path, {name: doc})
+    ch = "9" if where == "points" else "Q"
+    assert _echo(reason, ch) == width, reason
+    assert "characters)" in reason
+
+
+def test_a_refused_answer_echoes_80_of_it_and_120_of_the_checkers_message(tmp_path):
+    reason = only_reason(tmp_path, {"bo.json": document(BO, [("k-one", "Q" * 500)])})
+    answer, message = reason.split(" refused: ")
+    assert answer == f"question 'k-one': answer '{'Q' * 79}... (502 characters)"
+    # the checker's message (a KeyError's text, not its quoted repr), cut at 120 characters
+    full = "question 'k-one' has no choice '" + "Q" * 500
+    assert message.startswith(full[:120] + "... (") and message.endswith(" characters)")
+
+
+def test_a_refused_answer_names_the_checkers_message_unquoted(tmp_path):
+    reason = only_reason(tmp_path, {"bo.json": document(BO, [("k-one", "z")])})
+    assert reason == (
+        "question 'k-one': answer 'z' refused: question 'k-one' has no choice 'z' "
+        "(choices: y, x)"
+    )
+
+
+def test_a_malformed_field_is_named_in_300_characters(tmp_path):
+    doc = document(BO, [("k-one", "y")])
+    doc["attempts"][0]["time"] = "Q" * 500
+    reason = only_reason(tmp_path, {"bo.json": doc})
+    shown, rest = reason.split("... (")
+    assert len(shown) == 300 and shown.startswith("responses.json: field 'attempts[0].time'")
+    assert rest.endswith(" characters)")
+
+
+def test_a_name_from_the_roster_and_from_the_lms_folder_echo_80_characters(tmp_path):
+    key = _key_with_bo(student=type(BO.student)("s2", "Bo" + "n" * 298))
+    folder = tmp_path / "handins"
+    path = folder / ("L" * 200 + "_123_assignsubmission_file_") / "bo.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(document(BO, [("k-one", "y")])), encoding="utf-8")
+    handins, (refused,) = read_handins(folder, key)
+    assert handins == []
+    assert _echo(refused.reason, "n") == 78  # "Bo" and 78 n's: 80 characters of the name
+    assert "(300 characters)" in refused.reason
+    assert _echo(refused.reason.split(" names ")[1], "L") == 80
+
+
+def test_a_long_path_is_named_by_its_first_400_characters(tmp_path):
+    files = {"a" * 200 + "/" + "b" * 200 + "/bo.txt": document(BO, [])}
+    _, (refused,) = read(tmp_path, files)
+    assert refused.name == "a" * 200 + "/" + "b" * 199 + "... (408 characters)"
+
+
+def test_an_unforeseen_error_echoes_120_characters_of_its_message(tmp_path, monkeypatch):
+    from vae_course_instructor import handins as module
+
+    def broken(self, path, parts, name):
+        raise RuntimeError("d" * 500)
+
+    monkeypatch.setattr(module.Reader, "check", broken)
+    _, (refused,) = read(tmp_path, {"bo.json": document(BO, [])})
+    assert refused.reason == f"could not be read (RuntimeError: {'d' * 120}... (500 characters))"
+
+
+# -- entries that are not files, notebooks with other outputs, one cache per student -------------
+def test_links_special_files_and_deep_folders_are_skipped_by_kind(tmp_path):
+    import os
+
+    from vae_course_instructor.folders import MAX_DEPTH, SKIPPED
+
+    folder = tmp_path / "handins"
+    deep = folder.joinpath(*["d"] * (MAX_DEPTH + 1))
+    deep.mkdir(parents=True)
+    (folder / "bo.json").write_text(json.dumps(document(BO, [("k-one", "y")])), "utf-8")
+    (folder / "link.json").symlink_to(folder / "bo.json")
+    os.mkfifo(folder / "pipe.json")
+    # a link whose name claims two students has no owner (and does not stop grading)
+    (folder / "s1-s2.json").symlink_to(folder / "bo.json")
+    handins, rejected = read_handins(folder, KEY)
+    assert [h.name for h in handins] == ["bo.json"]
+    by_name = {r.name: (r.reason, r.student_id) for r in rejected}
+    assert by_name == {
+        "/".join(["d"] * (MAX_DEPTH + 1)): (SKIPPED["deep"], None),
+        "link.json": (SKIPPED["link"], None),
+        "pipe.json": (SKIPPED["other"], None),
+        "s1-s2.json": (SKIPPED["link"], None),
+    }
+
+
+def test_a_notebook_with_other_outputs_before_its_responses(tmp_path):
+    doc = document(BO, [("k-one", "x")])
+    nb = {
+        "cells": [
+            {"outputs": [{"output_type": "stream", "text": "training..."}]},
+            {"outputs": [{"data": {"text/plain": "42"}}, "not an output"]},
+            {"outputs": [{"data": {RESPONSES_MIME: doc}}]},
+        ],
+        "metadata": {},
+    }
+    (handin,), rejected = read(tmp_path, {"bo.ipynb": nb})
+    assert rejected == [] and handin.answers == {"k-one": "x"}
+
+
+def test_numbers_of_their_own_are_checked_per_student_without_tokens(tmp_path):
+    # A key without identity tokens: each student's calculated question still has its own
+    # values, so what each was shown differs, and both hand-ins must match their own.
+    from dataclasses import replace as swap
+
+    from vae_course_instructor.key import AssignmentKey
+
+    key = AssignmentKey(
+        KEY.assignment, KEY.questions, tuple(swap(v, token="") for v in KEY.versions)
+    )
+    folder = tmp_path / "handins"
+    folder.mkdir()
+    for version, name in ((ADA, "ada.json"), (BO, "bo.json")):
+        doc = document(version, [("zz-calc", 1.0)], token="")
+        (folder / name).write_text(json.dumps(doc), encoding="utf-8")
+    handins, rejected = read_handins(folder, key)
+    assert rejected == [] and sorted(h.student_id for h in handins) == ["s1", "s2"]
+
+
+def test_a_long_json_error_is_named_in_120_characters(tmp_path):
+    # Python refuses to read a number of more than 4,300 digits, with a long message.
+    data = b'{"x": ' + b"9" * 5000 + b"}"
+    with pytest.raises(ValueError) as caught:
+        json.loads(data)
+    message = str(caught.value)
+    assert len(message) > 121  # long enough to be cut
+    reason = only_reason(tmp_path, {"bo.json": data})
+    assert reason == f"not valid JSON ({message[:120]}... ({len(message)} characters))"
