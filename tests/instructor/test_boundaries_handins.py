@@ -277,8 +277,7 @@ def test_a_refused_answer_echoes_80_of_it_and_120_of_the_checkers_message(tmp_pa
 def test_a_refused_answer_names_the_checkers_message_unquoted(tmp_path):
     reason = only_reason(tmp_path, {"bo.json": document(BO, [("k-one", "z")])})
     assert reason == (
-        "question 'k-one': answer 'z' refused: question 'k-one' has no choice 'z' "
-        "(choices: y, x)"
+        "question 'k-one': answer 'z' refused: question 'k-one' has no choice 'z' (choices: y, x)"
     )
 
 
