@@ -501,3 +501,38 @@ def test_picks_with_long_choice_ids_and_the_first_of_two_word_banks():
     assert stats[two.id].picks_text() == "encoder*: 0; decoder: 2"  # the first blank's words
     with pytest.raises(dataclasses.FrozenInstanceError):
         stats[single.id].n = 0
+
+
+@pytest.mark.parametrize("banked", ["first", "second"])
+def test_picks_follow_the_first_blank_whether_or_not_the_last_has_a_word_bank(banked):
+    bank = ("encoder", "decoder")
+    blanks = (
+        Blank("first", ("encoder",), word_bank=bank if banked == "first" else None),
+        Blank("second", ("encoder",), word_bank=bank if banked == "second" else None),
+    )
+    q = replace(BLANKS, id="q-mixed", blanks=blanks)
+    results = [
+        StudentResult(
+            Student(f"s{i}", "x"),
+            "graded",
+            "",
+            (ItemResult(q, {"first": w, "second": "decoder"}, False, 0.0, ""),),
+        )
+        for i, w in enumerate(["decoder", "encoder", "decoder"])
+    ]
+    (stats,) = item_statistics({q.id: q}, results)
+    # Picks are counted for a first blank with a word bank; a typed first blank has none.
+    expected = "encoder*: 1; decoder: 2" if banked == "first" else ""
+    assert stats.picks_text() == expected
+
+
+def test_the_rest_score_of_a_student_with_this_question_alone_is_zero():
+    # s1..s3 answered both questions; s4's version held q-single only, so their rest score is
+    # 0.0. Scores on q-single x = [1, 0, 1, 1], rest y = [1, 0, 0, 0]: means 3/4 and 1/4,
+    # sum (x - mx)(y - my) = 1/4, sum (x - mx)^2 = sum (y - my)^2 = 3/4, so r = 1/3.
+    results = [result(1, "a", 1.5), result(2, "b", 9.0), result(3, "a", 9.0)]
+    alone = ItemResult(SINGLE, "a", True, SINGLE.points, "")
+    results.append(StudentResult(Student("s4", "Student 4"), "graded", "s4.json", (alone,)))
+    stats = {s.question_id: s for s in item_statistics({SINGLE.id: SINGLE}, results)}
+    assert stats[SINGLE.id].n == 4
+    assert stats[SINGLE.id].discrimination == pytest.approx(1 / 3, rel=1e-12)
