@@ -536,3 +536,32 @@ def test_the_rest_score_of_a_student_with_this_question_alone_is_zero():
     stats = {s.question_id: s for s in item_statistics({SINGLE.id: SINGLE}, results)}
     assert stats[SINGLE.id].n == 4
     assert stats[SINGLE.id].discrimination == pytest.approx(1 / 3, rel=1e-12)
+
+
+def _failing_rmtree(path, ignore_errors=False):
+    """shutil.rmtree on a disk where the removal fails (a busy NFS file, say)."""
+    if not ignore_errors:
+        raise PermissionError(f"cannot remove {path}")
+
+
+def test_grades_are_written_when_the_old_copy_cannot_be_removed(tmp_path, monkeypatch):
+    key = one_question_key()
+    results = [StudentResult(Student("s1", "Ann"), "no hand-in", "", ())]
+    write_grades(tmp_path / "out", key, results, [])
+    monkeypatch.setattr(grade_module.shutil, "rmtree", _failing_rmtree)
+    paths = write_grades(tmp_path / "out", key, results, [], replace=True)
+    assert (tmp_path / "out" / "grades.csv") in paths and paths[0].is_file()
+
+
+def test_a_failed_write_reports_its_own_error_not_the_clean_ups(tmp_path, monkeypatch):
+    key = one_question_key()
+    results = [StudentResult(Student("s1", "Ann"), "no hand-in", "", ())]
+
+    def broken(*args):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(grade_module, "grades_csv", broken)
+    monkeypatch.setattr(grade_module.shutil, "rmtree", _failing_rmtree)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        write_grades(tmp_path / "out", key, results, [])
+    assert not (tmp_path / "out").exists()
