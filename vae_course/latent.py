@@ -55,12 +55,15 @@ def posterior_means(
     return torch.cat(out) if out else torch.empty(0, model.latent_dim)
 
 
-def _check_pair(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> None:
+def _check_pair(z0: torch.Tensor, z1: torch.Tensor) -> None:
     if z0.dim() != 1 or z0.shape != z1.shape:
         raise ValueError(
             "z0 and z1 must be vectors of the same shape (d,); "
             f"got {tuple(z0.shape)} and {tuple(z1.shape)}"
         )
+
+
+def _check_steps(steps: int) -> None:
     if not isinstance(steps, int) or steps < 2:
         raise ValueError(f"steps must be an int >= 2 (both endpoints are included); got {steps!r}")
 
@@ -81,7 +84,7 @@ def interpolate(
     """
     if method not in METHODS:
         raise ValueError(f"method must be 'lerp' or 'slerp'; got {method!r}")
-    _check_pair(z0, z1, 2)
+    _check_pair(z0, z1)
     t = torch.as_tensor(t, dtype=torch.float64, device=z0.device).reshape(-1, 1)
     a, b = z0.double(), z1.double()
     out = (1 - t) * a + t * b
@@ -104,14 +107,16 @@ def interpolate(
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     """Straight line from z0 to z1 (each (d,)) at ``steps`` evenly spaced points: (steps, d)."""
-    _check_pair(z0, z1, steps)
+    _check_pair(z0, z1)
+    _check_steps(steps)
     return interpolate(z0, z1, torch.linspace(0, 1, steps, dtype=torch.float64), "lerp")
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int, eps: float = 1e-4) -> torch.Tensor:
     """Spherical interpolation at ``steps`` evenly spaced points: (steps, d), endpoints
     included. See ``interpolate`` for the path."""
-    _check_pair(z0, z1, steps)
+    _check_pair(z0, z1)
+    _check_steps(steps)
     t = torch.linspace(0, 1, steps, dtype=torch.float64)
     return interpolate(z0, z1, t, "slerp", eps)
 

@@ -117,3 +117,43 @@ def test_a_t_outside_zero_to_one_extrapolates():
     z0, z1 = torch.tensor([1.0, 2.0]), torch.tensor([3.0, -2.0])
     path = latent.interpolate(z0, z1, torch.tensor([-0.5, 1.5]), "lerp")
     torch.testing.assert_close(path, torch.tensor([[0.0, 4.0], [4.0, -4.0]]))
+
+
+def test_slerp_turns_for_a_code_shorter_than_one():
+    # the fallback is for a zero vector only: |z1| = 0.5 still turns
+    z0, z1 = torch.tensor([2.0, 0.0]), torch.tensor([0.0, 0.5])
+    middle = latent.interpolate(z0, z1, torch.tensor([0.5]), "slerp")[0]
+    # norm 1.25 (halfway from 2 to 0.5), direction at 45 degrees
+    torch.testing.assert_close(middle, torch.tensor([1.25, 1.25]) / 2**0.5)
+
+
+def test_options_are_named_and_sizes_may_be():
+    z = latent.sample_prior(n=2, latent_dim=3, temperature=0.5)
+    assert z.shape == (2, 3)
+    with pytest.raises(TypeError):
+        latent.sample_prior(2, 3, 0.5)  # the temperature by position
+    with pytest.raises(TypeError):
+        latent.quantile_grid(3, 0.1, 0.9)  # the levels by position
+    assert latent.quantile_grid(n=3, lo=0.1, hi=0.9).shape == (9, 2)
+
+
+def test_posterior_means_keep_no_graph_and_have_a_shape_for_no_images(encoded):
+    model, x, _ = encoded
+    means = latent.posterior_means(model, x)
+    assert not means.requires_grad and means.grad_fn is None
+    assert latent.posterior_means(model, x[:0]).shape == (0, 6)
+
+
+def test_class_means_refuse_codes_that_are_not_a_matrix_or_too_few_labels():
+    z, labels = torch.zeros(4, 2), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"^z must be \(N, d\) and labels \(N,\); got \(4,\)"):
+        latent.class_means(z[:, 0], labels)
+    with pytest.raises(ValueError, match=r"got \(4, 2\) and \(3,\)$"):
+        latent.class_means(z, labels[:3])
+
+
+def test_an_attribute_vector_uses_the_target_class_alone():
+    # three classes: 0 at the origin, 1 at (1, 0), 2 at (0, 5); 0 -> 1 is (1, 0) exactly
+    z = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 5.0], [0.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    assert latent.attribute_vector(z, labels, source=0, target=1).tolist() == [1.0, 0.0]
