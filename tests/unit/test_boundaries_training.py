@@ -244,14 +244,17 @@ def test_an_epochs_seconds_are_the_time_it_took():
     assert sum(history["seconds"]) <= took
 
 
-def test_adam_is_fused_where_it_can_be_and_plain_where_it_cannot(monkeypatch):
+# What torch raises where fused Adam is missing: a device without the kernel (RuntimeError),
+# a torch without the option (TypeError), parameters it refuses (ValueError).
+@pytest.mark.parametrize("error", [RuntimeError, TypeError, ValueError])
+def test_adam_is_fused_where_it_can_be_and_plain_where_it_cannot(monkeypatch, error):
     calls = []
     real = torch.optim.Adam
 
     def adam(params, lr, **kwargs):
         calls.append(kwargs)
         if kwargs.get("fused"):
-            raise ValueError("no fused Adam on this device")
+            raise error("no fused Adam here")
         return real(params, lr=lr)
 
     monkeypatch.setattr(torch.optim, "Adam", adam)
