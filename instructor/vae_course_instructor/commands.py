@@ -245,7 +245,38 @@ def cmd_export(args: argparse.Namespace) -> int:
             "datasets; the LMS picks each student's numbers (they differ from `assign`'s)",
             file=sys.stderr,
         )
+    blind = case_blind_blanks(questions) if args.format in CASE_BLIND else []
+    if blind:
+        print(
+            f"note: {CASE_BLIND[args.format]}, but the course tells a math letter from its "
+            "other case (d is not D): "
+            f"{len(blind)} blank(s) ({clean(', '.join(blind))}) will also accept the answer "
+            "in the other case there; check those by hand, or use moodle-xml, which keeps case",
+            file=sys.stderr,
+        )
     return 0
+
+
+# LMS imports that match a typed blank's answer without regard to case: Canvas Classic
+# Quizzes' fill-in-multiple-blanks (answers compared in lower case) and Moodle's GIFT import
+# (short answers made case-insensitive). The Moodle XML export writes case-sensitive blanks.
+CASE_BLIND = {
+    "canvas-qti": "Canvas compares typed answers without regard to case",
+    "gift": "Moodle imports GIFT short answers as case-insensitive",
+}
+
+
+def case_blind_blanks(questions) -> list[str]:
+    """'question-id/blank' of each typed blank with an answer whose case the course keeps."""
+    from .export_moodle import case_matters
+
+    return [
+        f"{q.id}/{b.name}"
+        for q in questions
+        if q.type == "fill_blank"
+        for b in q.blanks
+        if b.word_bank is None and any(case_matters(a) for a in b.answers)
+    ]
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -129,3 +129,43 @@ def test_multiple_answer_credit_is_a_moodle_grade_exactly_when_listed(k):
     else:
         assert credit is not None and abs(credit * k - 100) < 1e-3
     assert moodle_fraction(-50) == -50 and moodle_fraction(37) is None
+
+
+@pytest.mark.parametrize(
+    ("fmt", "warned"),
+    [
+        ("canvas-qti", "Canvas compares typed answers without regard to case"),
+        ("gift", "Moodle imports GIFT short answers as case-insensitive"),
+        ("moodle-xml", None),  # its cloze blanks keep case where the course does
+    ],
+)
+def test_an_export_that_loses_case_says_which_blanks(tmp_path, fmt, warned):
+    # Chapter 7's bank has one typed blank whose answer is a math letter: sqrt(d), not sqrt(D).
+    result = cli(
+        "export", "--format", fmt, "--chapter", "07_interpolation", "--title", "T",
+        "--out", str(tmp_path / "quiz"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    if warned is None:
+        assert "without regard to case" not in result.stderr
+        assert "case-insensitive" not in result.stderr
+    else:
+        assert f"note: {warned}, but the course tells a math letter" in result.stderr
+        assert "1 blank(s) (07-norm-concentration/radius) will also accept" in result.stderr
+
+
+def test_the_case_note_names_typed_blanks_only():
+    from vae_course.quiz.schema import Blank
+    from vae_course_instructor.commands import case_blind_blanks
+
+    from questions import question
+
+    typed = question(
+        "q-typed", "fill_blank", stem="{{a}} and {{b}} and {{c}}",
+        blanks=(
+            Blank("a", ("sqrt(d)",)),  # a math letter: case matters
+            Blank("b", ("encoder",)),  # a word: case folds
+            Blank("c", ("D",), word_bank=("D", "d")),  # a word bank: the LMS offers both
+        ),
+    )  # fmt: skip
+    assert case_blind_blanks([typed]) == ["q-typed/a"]
