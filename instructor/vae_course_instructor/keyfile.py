@@ -126,21 +126,18 @@ def question_from_dict(data: dict[str, Any], source: str) -> Question:
     if not isinstance(data, dict):
         raise BankError("expected an object", file=source)
     data = dict(data)
-    if data.get("type") == CALCULATED:
-        tags = data.get("tags") or {}
-        chapter = tags.get("chapter") if isinstance(tags, dict) else None
-        data["tags"] = {k: v for k, v in tags.items() if v is not None}
-        return parse_calculated(data, chapter, source)
-    tags = {k: v for k, v in (data.get("tags") or {}).items() if v is not None}
-    chapter = tags.get("chapter")
-    if not isinstance(chapter, str):
-        raise BankError("missing tags.chapter", file=source, question_id=data.get("id"))
+    qid = data.get("id") if isinstance(data.get("id"), str) else None
+    tags = {} if data.get("tags") is None else data["tags"]
+    if not isinstance(tags, dict):
+        raise BankError("expected an object", file=source, question_id=qid, field="tags")
+    # to_dict writes the tags it has not got as null; the bank's validator wants them left out
+    tags = {k: v for k, v in tags.items() if v is not None}
     data["tags"] = tags
-    if data.get("type") == "fill_blank":
-        data["blanks"] = {
-            name: {k: v for k, v in spec.items() if v is not None}
-            for name, spec in (data.get("blanks") or {}).items()
-        }
+    chapter = tags.get("chapter")
+    if data.get("type") == CALCULATED:
+        return parse_calculated(data, chapter, source)
+    if not isinstance(chapter, str):
+        raise BankError("missing tags.chapter", file=source, question_id=qid)
     bank = parse_bank({"chapter": chapter, "title": "key", "questions": [data]}, source)
     return bank.questions[0]
 

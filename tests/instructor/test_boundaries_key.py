@@ -267,3 +267,77 @@ def test_a_new_folder_under_a_handout_folder_is_refused_too(tmp_path):
     with pytest.raises(ValueError, match="--out: .*holds the students' handouts"):
         write_key_files(key, handouts / "new" / "key")
     assert not (handouts / "new").exists()
+
+
+# -- the key file at its edges -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(format="zz-other"), "field 'format': expected"),
+        (lambda d: d.update(format_version=0), "field 'format_version': expected 1, got 0"),
+        (
+            lambda d: d["students"][1]["questions"][1]["values"].update(extra=1.0),
+            "field 'students[1].questions[1].values': expected numbers",
+        ),
+        (
+            lambda d: d["questions"][0].pop("type"),
+            "field 'questions[0]': key.json questions[0]: question 'k-one' field 'type': missing",
+        ),
+        (
+            lambda d: d["questions"][0].update(tags=["zz"]),
+            "field 'questions[0]': key.json questions[0]: question 'k-one' field 'tags': "
+            "expected an object",
+        ),
+        (
+            lambda d: d["questions"][2].update(tags="zz"),
+            "question 'zz-calc' field 'tags': expected an object",
+        ),
+    ],
+)
+def test_a_key_file_is_refused_at_the_edges_of_each_field(tmp_path, change, message):
+    assert message in _broken(tmp_path, change)
+
+
+def test_a_key_file_that_is_a_list_names_its_type(tmp_path):
+    path = tmp_path / "key.json"
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(KeyFileError, match=r"field 'format': expected '[^']+', got 'list'$"):
+        read_key(path)
+
+
+def test_a_long_unknown_question_id_is_echoed_in_80_characters(tmp_path):
+    message = _broken(tmp_path, lambda d: d["students"][0]["questions"][0].update(id="Q" * 500))
+    assert f"questions[0].id': '{'Q' * 80}' is not in 'questions'" in message
+
+
+def test_a_long_question_error_is_cut_at_300_characters(tmp_path):
+    message = _broken(tmp_path, lambda d: d["questions"][0].update(id="Q" * 1000))
+    head = f"{tmp_path / 'key.json'}: field 'questions[0]': "
+    assert message.startswith(head) and len(message) == len(head) + 300
+
+
+def test_a_key_with_typed_and_banked_blanks_reads_back(tmp_path):
+    blanks = question(
+        "k-blanks",
+        "fill_blank",
+        stem="{{typed}} and {{banked}}",
+        blanks=(Blank("typed", ("encoder",)), Blank("banked", ("prior",), ("prior", "noise"))),
+    )
+    blanks = replace(blanks, explanation="Why.")  # a key file's questions are validated again
+    key = _key()
+    questions = {**key.questions, blanks.id: blanks}
+    versions = tuple(replace(v, question_ids=(*v.question_ids, blanks.id)) for v in key.versions)
+    key = AssignmentKey(key.assignment, questions, versions)
+    path = tmp_path / "key.json"
+    path.write_text(dumps(key_document(key, "0.0.0")), encoding="utf-8")
+    back = read_key(path)
+    assert back.questions["k-blanks"] == blanks
+
+
+def test_the_key_file_is_indented_in_writing_order_and_keeps_names_readable():
+    document = key_document(_key(), "0.0.0")
+    document["students"][0]["name"] = "Zoë"
+    text = dumps(document)
+    assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert text.index('"format"') < text.index('"notice"') < text.index('"assignment"')
+    assert '"name": "Zoë"' in text
