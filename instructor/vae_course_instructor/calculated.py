@@ -169,7 +169,10 @@ def parse_calculated(raw: Any, chapter: str, source: str) -> Calculated:
     # The common fields (id, stem, explanation, tags, points, tolerance) as a numeric question.
     common = {k: v for k, v in raw.items() if k not in ("parameters", "answer")}
     common.update(type="numeric", answer=0.0)
-    stem_for_check = PARAM.sub("1", str(raw.get("stem", "")))
+    stem = raw.get("stem", "")
+    if not isinstance(stem, str):
+        raise error("stem", f"must be a string, got {type(stem).__name__} {stem!r:.40}")
+    stem_for_check = PARAM.sub("1", stem)
     base = parse_bank(
         {"chapter": chapter, "title": "-", "questions": [{**common, "stem": stem_for_check}]},
         source,

@@ -7,6 +7,7 @@ refuses what is malformed by field."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import stat
@@ -30,6 +31,7 @@ from vae_course_instructor.keyfile import (
     Version,
     dumps,
     key_document,
+    ordered,
     read_key,
     shown,
 )
@@ -292,6 +294,10 @@ def test_a_new_folder_under_a_handout_folder_is_refused_too(tmp_path):
             lambda d: d["questions"][2].update(tags="zz"),
             "question 'zz-calc' field 'tags': expected an object",
         ),
+        (
+            lambda d: d["questions"][2].update(stem=5),
+            "question 'zz-calc' field 'stem': must be a string, got int 5",
+        ),
     ],
 )
 def test_a_key_file_is_refused_at_the_edges_of_each_field(tmp_path, change, message):
@@ -341,3 +347,25 @@ def test_the_key_file_is_indented_in_writing_order_and_keeps_names_readable():
     assert text == json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     assert text.index('"format"') < text.index('"notice"') < text.index('"assignment"')
     assert '"name": "Zoë"' in text
+
+
+def test_key_records_are_frozen_and_a_new_version_is_not_served_from_the_cache():
+    key = _key()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        key.assignment = "quiz-2"
+    bo = key.version("s2")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bo.token = "t9"
+    assert [q.id for q in key.questions_of(bo)] == ["k-one", "zz-calc"]
+    # Another Version object of the same student (a key rebuilt with another order): its own
+    # questions, not those cached for the first one.
+    swapped = replace(bo, question_ids=("zz-calc", "k-one"))
+    assert [q.id for q in key.questions_of(swapped)] == ["zz-calc", "k-one"]
+    assert [q.id for q in key.questions_of(bo)] == ["k-one", "zz-calc"]
+
+
+def test_a_choice_order_with_a_choice_of_another_question_is_refused():
+    with pytest.raises(ValueError, match=r"choice order \['p', 'q', 'r', 'zz'\]"):
+        ordered(MULTIPLE, ["p", "q", "r", "zz"])
+    with pytest.raises(ValueError, match="choice order"):
+        ordered(MULTIPLE, ["p", "q", "zz"])
