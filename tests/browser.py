@@ -117,12 +117,14 @@ class PageProblems:
 
 
 def block_external(target: object, problems: PageProblems | None = None) -> PageProblems:
-    """Abort every request of a Page or BrowserContext whose host is not 127.0.0.1."""
+    """Abort every request of a Page or BrowserContext that leaves the machine: anything but
+    127.0.0.1 and local files (a page opened from ``file://``)."""
     problems = problems or PageProblems()
 
     def handle(route: object) -> None:
         url = route.request.url
-        if urlsplit(url).hostname in ALLOWED_HOSTS:
+        parts = urlsplit(url)
+        if parts.hostname in ALLOWED_HOSTS or (parts.scheme == "file" and not parts.netloc):
             route.continue_()
         else:
             problems.blocked.append(url)

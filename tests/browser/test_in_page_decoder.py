@@ -202,18 +202,9 @@ def test_path_slider_decodes_any_t_on_the_slerp_path(site, page, t):
 
 
 def test_works_from_a_file_url_without_network(site):
-    context = site["browser"].new_context()
-    requests, errors = [], []
-    context.route("**/*", lambda route: (requests.append(route.request.url), route.continue_()))
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(site["file"].as_uri())
-    page.click("#sampler-sample")
-    assert page.get_attribute("#sampler", "data-seed") == "12"
-    assert errors == []
-    assert [url for url in requests if not url.startswith("file://")] == []
-    context.close()
+    with self_contained_page(site["browser"], site["file"].as_uri()) as page:
+        page.click("#sampler-sample")
+        assert page.get_attribute("#sampler", "data-seed") == "12"
 
 
 def test_page_weight_of_the_figures(site):
