@@ -387,3 +387,14 @@ def test_a_long_json_error_is_named_in_120_characters(tmp_path):
     assert len(message) > 121  # long enough to be cut
     reason = only_reason(tmp_path, {"bo.json": data})
     assert reason == f"not valid JSON ({message[:120]}... ({len(message)} characters))"
+
+
+def test_hand_ins_and_refusals_are_records_nobody_changes(tmp_path):
+    import dataclasses
+
+    files = {"bo.json": document(BO, [("k-one", "y")]), "x.txt": b"{}"}
+    (handin,), (refused,) = read(tmp_path, files)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        handin.student_id = "s1"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        refused.reason = "fine"

@@ -133,3 +133,11 @@ def test_the_colab_download_says_whether_it_was_offered(tmp_path, monkeypatch):
     assert got == [str(tmp_path / "r.json")]
     monkeypatch.setitem(sys.modules, "google.colab", None)  # not on Colab: the import fails
     assert responses.offer_download(tmp_path / "r.json") is False
+
+
+def test_an_attempt_is_a_record_nobody_changes(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(hand_written()), encoding="utf-8")
+    (attempt,) = load_responses(path).attempts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        attempt.correct = False
