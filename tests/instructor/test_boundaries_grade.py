@@ -565,3 +565,10 @@ def test_a_failed_write_reports_its_own_error_not_the_clean_ups(tmp_path, monkey
     with pytest.raises(RuntimeError, match="the disk is full"):
         write_grades(tmp_path / "out", key, results, [])
     assert not (tmp_path / "out").exists()
+
+
+def test_write_grades_takes_every_argument_by_name(tmp_path):
+    key = one_question_key()
+    results = [StudentResult(Student("s1", "Ann"), "no hand-in", "", ())]
+    paths = write_grades(out_dir=tmp_path / "out", key=key, results=results, rejected=[])
+    assert paths[0].name == "grades.csv"
