@@ -22,6 +22,11 @@ import sys
 import time
 from pathlib import Path
 
+try:
+    from tomllib import loads as toml_loads  # Python >= 3.11
+except ModuleNotFoundError:  # Python 3.10: the toml package that cosmic-ray requires
+    from toml import loads as toml_loads
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "mutation"
 BIN = Path(sys.executable).parent
@@ -205,8 +210,47 @@ def results(work: Path) -> dict:
     return {"counts": counts, "survivors": survivors}
 
 
+def _changed(diff: str) -> tuple[str, str]:
+    """(the removed lines, the added lines) of a mutant's diff, without whitespace: the form
+    in which mutation/equivalent.toml names a mutant, whatever line it is on."""
+    removed, added = [], []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("-"):
+            removed.append("".join(line[1:].split()))
+        elif line.startswith("+"):
+            added.append("".join(line[1:].split()))
+    return "".join(removed), "".join(added)
+
+
+def equivalent() -> dict[tuple[str, str, str], list[tuple[str, str]]]:
+    """(module, before, after) -> [(why, context)], from mutation/equivalent.toml. An entry's
+    optional ``context`` is text its diff must show (where the same line occurs twice)."""
+    data = toml_loads((HERE / "equivalent.toml").read_text(encoding="utf-8"))
+    table: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for i, entry in enumerate(data.get("mutant", [])):
+        missing = {"module", "before", "after", "why"} - set(entry)
+        if missing:
+            raise SystemExit(f"mutation/equivalent.toml: mutant[{i}] lacks {sorted(missing)}")
+        key = (entry["module"], "".join(entry["before"].split()), "".join(entry["after"].split()))
+        table.setdefault(key, []).append((entry["why"], entry.get("context", "")))
+    return table
+
+
+def why_equivalent(known: dict, name: str, diff: str) -> str | None:
+    for why, context in known.get((name, *_changed(diff)), []):
+        if context in diff:
+            return why
+    return None
+
+
 def report(names: list[str]) -> None:
-    print(f"\n{'module':<15} {'mutants':>7} {'killed':>7} {'survived':>8} {'pending':>7}  score")
+    """Per module: mutants, killed, survived, of which equivalent (mutation/equivalent.toml),
+    pending, and the score of the killed among the non-equivalent ones."""
+    known = equivalent()
+    head = f"{'module':<15} {'mutants':>7} {'killed':>7} {'survived':>8} {'equiv.':>6}"
+    print(f"\n{head} {'pending':>7}  killed/all  killed/non-equivalent")
     for name in names:
         work = work_dir(name)
         if not (work / "session.sqlite").exists():
@@ -216,15 +260,22 @@ def report(names: list[str]) -> None:
         c = r["counts"]
         done = c["killed"] + c["survived"]
         total = done + c["pending"] + c["incompetent"]
-        score = f"{100 * c['killed'] / done:.1f}%" if done else "-"
-        print(
-            f"{name:<15} {total:>7} {c['killed']:>7} {c['survived']:>8} {c['pending']:>7}  {score}"
-        )
-        lines = []
+        lines, n_equivalent = [], 0
         for s in sorted(r["survivors"], key=lambda s: (s["line"], s["operator"])):
-            lines += [f"## line {s['line']}: {s['operator']} #{s['occurrence']}", s["diff"], ""]
+            why = why_equivalent(known, name, s["diff"])
+            n_equivalent += why is not None
+            state = f"equivalent: {why}" if why else "OPEN (not equivalent: a test should kill it)"
+            lines += [f"## line {s['line']}: {s['operator']} #{s['occurrence']}", state, s["diff"]]
+        score = f"{100 * c['killed'] / done:.1f}%" if done else "-"
+        real = done - n_equivalent
+        strict = f"{c['killed']}/{real} = {100 * c['killed'] / real:.1f}%" if real else "-"
+        print(
+            f"{name:<15} {total:>7} {c['killed']:>7} {c['survived']:>8} {n_equivalent:>6}"
+            f" {c['pending']:>7}  {score:>10}  {strict}"
+        )
         (work / "survivors.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\nSurvivors of each module: <work>/survivors.md (work: $MUTATION_WORK/<module>)")
+    print("\nSurvivors of each module, each marked equivalent (why) or OPEN:")
+    print("<work>/survivors.md (work: $MUTATION_WORK/<module>)")
 
 
 def retest_survivors(name: str, path: str, tests: list[str]) -> Path | None:
