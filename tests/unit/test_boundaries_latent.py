@@ -4,6 +4,8 @@ slerp from the zero vector and between parallel codes, and the quantile grid's l
 
 from __future__ import annotations
 
+import math
+
 import emulated_cuda
 import pytest
 import torch
@@ -168,3 +170,30 @@ def test_the_endpoints_are_exact_for_double_precision_codes_too():
     path = latent.interpolate(z0, z1, torch.tensor([0.0, 0.5, 1.0]), "slerp")
     assert path.dtype == torch.float64
     assert torch.equal(path[0], z0) and torch.equal(path[-1], z1)
+
+
+def test_codes_must_be_vectors_and_code_matrices_matrices():
+    with pytest.raises(ValueError, match=r"^z0 and z1 must be vectors of the same shape"):
+        latent.interpolate(torch.tensor(1.0), torch.tensor(2.0), torch.tensor([0.5]))
+    labels = torch.tensor([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"^z must be \(N, d\) and labels \(N,\); got \(4, 2, 1\)"):
+        latent.class_means(torch.zeros(4, 2, 1), labels)
+
+
+def test_no_prior_draws_is_an_empty_batch():
+    assert latent.sample_prior(0, 3).shape == (0, 3)
+
+
+def test_slerp_turns_between_codes_half_a_radian_apart():
+    # Equal norms 2, directions 0.5 rad apart: slerp keeps the norm at 2 halfway, at angle 0.25;
+    # the straight line would cut the corner to norm 2 cos(0.25).
+    z0, z1 = torch.tensor([2.0, 0.0]), 2 * torch.tensor([math.cos(0.5), math.sin(0.5)])
+    middle = latent.interpolate(z0, z1, torch.tensor([0.5]))[0]  # slerp by default
+    torch.testing.assert_close(middle, 2 * torch.tensor([math.cos(0.25), math.sin(0.25)]))
+
+
+def test_an_attribute_vector_uses_the_source_class_alone():
+    # classes 0, 1, 2 at (0, 5), (1, 0), (3, 0): from 1 to 2 is (2, 0) exactly
+    z = torch.tensor([[0.0, 5.0], [1.0, 0.0], [3.0, 0.0], [0.0, 5.0], [1.0, 0.0], [3.0, 0.0]])
+    labels = torch.tensor([0, 1, 2, 0, 1, 2])
+    assert latent.attribute_vector(z, labels, source=1, target=2).tolist() == [2.0, 0.0]
