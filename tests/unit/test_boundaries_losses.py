@@ -150,3 +150,23 @@ def test_elbo_draws_one_sample_unless_told(tiny):
         for kw in ({"n_samples": 1}, {})
     )
     assert torch.equal(one, default)
+
+
+def test_nested_bounds_take_their_options_by_name_only(tiny):
+    model, x = tiny
+    bounds = losses.iwae_bounds(model=model, x=x, ks=[1, 2], y=None, chunk_size=1)
+    assert sorted(bounds) == [1, 2]
+    with pytest.raises(TypeError):
+        losses.iwae_bounds(model, x, [1, 2], None, 1)  # chunk_size by position
+
+
+def test_bounds_keep_no_graph_unless_asked(tiny):
+    model, x = tiny  # the model's parameters require gradients
+    assert not losses.iwae_bound(model, x, 2).requires_grad
+    assert not any(b.requires_grad for b in losses.iwae_bounds(model, x, [1, 2]).values())
+    assert losses.iwae_bound(model, x, 2, grad=True).requires_grad
+    assert all(b.requires_grad for b in losses.iwae_bounds(model, x, [1, 2], grad=True).values())
+
+
+def test_a_warmup_of_one_step_starts_at_zero():
+    assert [losses.kl_warmup(s, 1) for s in (0, 1, 2)] == [0.0, 1.0, 1.0]
