@@ -197,3 +197,15 @@ def test_an_attribute_vector_uses_the_source_class_alone():
     z = torch.tensor([[0.0, 5.0], [1.0, 0.0], [3.0, 0.0], [0.0, 5.0], [1.0, 0.0], [3.0, 0.0]])
     labels = torch.tensor([0, 1, 2, 0, 1, 2])
     assert latent.attribute_vector(z, labels, source=1, target=2).tolist() == [2.0, 0.0]
+
+
+def test_two_steps_are_the_two_codes():
+    z0, z1 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 3.0])
+    for path in (latent.lerp(z0, z1, 2), latent.slerp(z0, z1, 2)):
+        assert torch.equal(path, torch.stack([z0, z1]))
+
+
+@pytest.mark.parametrize(("d0", "d1"), [(3, 4), (4, 3)])
+def test_codes_of_different_lengths_are_refused_either_way(d0, d1):
+    with pytest.raises(ValueError, match=rf"got \({d0},\) and \({d1},\)$"):
+        latent.interpolate(torch.ones(d0), torch.ones(d1), torch.tensor([0.5]))
