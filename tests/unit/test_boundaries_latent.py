@@ -175,6 +175,8 @@ def test_the_endpoints_are_exact_for_double_precision_codes_too():
 def test_codes_must_be_vectors_and_code_matrices_matrices():
     with pytest.raises(ValueError, match=r"^z0 and z1 must be vectors of the same shape"):
         latent.interpolate(torch.tensor(1.0), torch.tensor(2.0), torch.tensor([0.5]))
+    with pytest.raises(ValueError, match=r"got \(2, 3\) and \(2, 3\)$"):  # a batch of codes
+        latent.interpolate(torch.ones(2, 3), torch.ones(2, 3), torch.tensor([0.5]))
     labels = torch.tensor([0, 1, 0, 1])
     with pytest.raises(ValueError, match=r"^z must be \(N, d\) and labels \(N,\); got \(4, 2, 1\)"):
         latent.class_means(torch.zeros(4, 2, 1), labels)
