@@ -211,3 +211,14 @@ def test_two_steps_are_the_two_codes():
 def test_codes_of_different_lengths_are_refused_either_way(d0, d1):
     with pytest.raises(ValueError, match=rf"got \({d0},\) and \({d1},\)$"):
         latent.interpolate(torch.ones(d0), torch.ones(d1), torch.tensor([0.5]))
+
+
+def test_slerp_steps_turn_between_codes_half_a_radian_apart():
+    z0, z1 = torch.tensor([2.0, 0.0]), 2 * torch.tensor([math.cos(0.5), math.sin(0.5)])
+    middle = latent.slerp(z0, z1, 3)[1]  # the default eps
+    torch.testing.assert_close(middle, 2 * torch.tensor([math.cos(0.25), math.sin(0.25)]))
+
+
+def test_class_means_refuse_more_labels_than_codes():
+    with pytest.raises(ValueError, match=r"got \(4, 2\) and \(5,\)$"):
+        latent.class_means(torch.zeros(4, 2), torch.tensor([0, 1, 0, 1, 0]))
