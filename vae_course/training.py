@@ -283,12 +283,14 @@ def load_checkpoint(model_or_class, path: str | os.PathLike, *, device=None):
         pickle.UnpicklingError,
         RuntimeError,
         EOFError,
+        OSError,  # a cut file can fail a seek (EINVAL); a missing one is re-raised above
         zipfile.BadZipFile,
         ValueError,
     ) as error:
+        first = (str(error).splitlines() or [type(error).__name__])[0]  # EOFError has no text
         raise ValueError(
             f"{os.fspath(path)} is not a readable state-dict checkpoint "
-            f"(torch.load with weights_only=True failed: {str(error).splitlines()[0]})"
+            f"(torch.load with weights_only=True failed: {first})"
         ) from error
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(

@@ -141,3 +141,10 @@ def test_an_attempt_is_a_record_nobody_changes(tmp_path):
     (attempt,) = load_responses(path).attempts
     with pytest.raises(dataclasses.FrozenInstanceError):
         attempt.correct = False
+
+
+def test_bytes_that_are_not_utf8_are_refused_by_name(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_bytes(b'{"format": "\xff"}')
+    with pytest.raises(ResponsesError, match=r"^r.json: not valid JSON \('utf-8' codec"):
+        load_responses(path)

@@ -347,3 +347,22 @@ def test_evaluate_gives_a_conditional_vae_its_labels():
     assert result["elbo"] == pytest.approx(_elbo_by_hand(model, x, y, 2, [5]), abs=1e-5)
     other = torch.tensor([1, 1, 1, 1, 1])
     assert result["elbo"] != pytest.approx(_elbo_by_hand(model, x, other, 2, [5]), abs=1e-5)
+
+
+def test_an_empty_cut_or_foreign_checkpoint_is_refused_by_message(tmp_path):
+    # What torch 2.x raises for each, all named as unreadable rather than a traceback: an empty
+    # file (EOFError, with no text), a checkpoint cut short, as by a broken download (OSError
+    # from a seek), a zip archive that is not a checkpoint (RuntimeError from torch's reader).
+    whole = tmp_path / "whole.pt"
+    training.save_checkpoint(models.VAE(hidden_dim=8, latent_dim=2), whole)
+    files = {
+        "empty.pt": b"",
+        "cut.pt": whole.read_bytes()[: whole.stat().st_size // 2],
+        "zip.pt": b"PK\x03\x04" + bytes(40),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=rf"{name} is not a readable state-dict checkpoint"):
+            training.load_checkpoint(models.VAE, tmp_path / name)
+    with pytest.raises(ValueError, match=r"failed: EOFError\)$"):  # the type when no text
+        training.load_checkpoint(models.VAE, tmp_path / "empty.pt")
