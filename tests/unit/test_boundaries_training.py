@@ -366,3 +366,35 @@ def test_an_empty_cut_or_foreign_checkpoint_is_refused_by_message(tmp_path):
             training.load_checkpoint(models.VAE, tmp_path / name)
     with pytest.raises(ValueError, match=r"failed: EOFError\)$"):  # the type when no text
         training.load_checkpoint(models.VAE, tmp_path / "empty.pt")
+
+
+def test_evaluation_builds_no_graph():
+    seen = []
+
+    def watch(model, x, generator):
+        seen.append((torch.is_grad_enabled(), torch.is_inference_mode_enabled()))
+        return {"loss": (model.w**2).sum()}
+
+    training.evaluate(Constant(), images([1, 2]), objective=watch)
+    assert seen == [(False, True)]
+
+
+@pytest.mark.parametrize(
+    ("n", "batch_size", "betas"), [(256, 128, [0.25, 0.75]), (129, None, [0.5])]
+)
+def test_the_warmup_counts_the_steps_of_an_epoch(n, batch_size, betas):
+    # beta at each epoch's last step: the warm-up lasts warmup_epochs * ceil(n / batch size)
+    # steps. 256 images in batches of 128: 2 steps an epoch, 4 in two epochs, so the last
+    # steps (1 and 3) weigh 1/4 and 3/4. 129 images at the default batch of 128: 2 steps in
+    # one epoch, the last (1) weighs 1/2.
+    torch.manual_seed(0)
+    options = {} if batch_size is None else {"batch_size": batch_size}
+    history = training.fit(
+        models.VAE(hidden_dim=8, latent_dim=2),
+        torch.rand(n, 1, 28, 28),
+        epochs=len(betas),
+        warmup_epochs=len(betas),
+        progress=False,
+        **options,
+    )
+    assert history["beta"] == pytest.approx(betas)
