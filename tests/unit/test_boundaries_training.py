@@ -398,3 +398,26 @@ def test_the_warmup_counts_the_steps_of_an_epoch(n, batch_size, betas):
         **options,
     )
     assert history["beta"] == pytest.approx(betas)
+
+
+def test_evaluation_reports_the_negative_elbo_at_full_kl_weight():
+    torch.manual_seed(0)
+    result = training.evaluate(models.VAE(hidden_dim=8, latent_dim=2), torch.rand(5, 1, 28, 28))
+    assert result["loss"] == pytest.approx(-result["elbo"], rel=1e-6)
+    assert result["elbo"] == pytest.approx(result["reconstruction"] - result["kl"], rel=1e-6)
+
+
+def test_no_warmup_unless_asked():
+    torch.manual_seed(0)
+    model = models.VAE(hidden_dim=8, latent_dim=2)
+    history = training.fit(model, torch.rand(4, 1, 28, 28), epochs=1, progress=False)
+    assert history["beta"] == [1.0]
+
+
+def test_load_checkpoint_takes_its_arguments_by_name_and_the_device_only_so(tmp_path):
+    path = tmp_path / "vae.pt"
+    training.save_checkpoint(models.VAE(hidden_dim=8, latent_dim=2), path)
+    model = training.load_checkpoint(model_or_class=models.VAE, path=path, device="cpu")
+    assert isinstance(model, models.VAE)
+    with pytest.raises(TypeError):
+        training.load_checkpoint(models.VAE, path, "cpu")
