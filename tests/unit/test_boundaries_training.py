@@ -8,10 +8,11 @@ import math
 import re
 import time
 
+import emulated_cuda
 import pytest
 import torch
 
-from vae_course import models, training
+from vae_course import losses, models, training
 from vae_course.losses import ELBOTerms
 
 
@@ -380,13 +381,14 @@ def test_evaluation_builds_no_graph():
 
 
 @pytest.mark.parametrize(
-    ("n", "batch_size", "betas"), [(256, 128, [0.25, 0.75]), (129, None, [0.5])]
+    ("n", "batch_size", "betas"),
+    [(256, 128, [0.25, 0.75]), (129, None, [0.5]), (128, None, [0.0])],
 )
 def test_the_warmup_counts_the_steps_of_an_epoch(n, batch_size, betas):
     # beta at each epoch's last step: the warm-up lasts warmup_epochs * ceil(n / batch size)
     # steps. 256 images in batches of 128: 2 steps an epoch, 4 in two epochs, so the last
     # steps (1 and 3) weigh 1/4 and 3/4. 129 images at the default batch of 128: 2 steps in
-    # one epoch, the last (1) weighs 1/2.
+    # one epoch, the last (1) weighs 1/2; 128 images: 1 step, which weighs 0.
     torch.manual_seed(0)
     options = {} if batch_size is None else {"batch_size": batch_size}
     history = training.fit(
@@ -421,3 +423,65 @@ def test_load_checkpoint_takes_its_arguments_by_name_and_the_device_only_so(tmp_
     assert isinstance(model, models.VAE)
     with pytest.raises(TypeError):
         training.load_checkpoint(models.VAE, path, "cpu")
+
+
+def test_fit_takes_model_and_images_by_name_and_the_rest_only_so():
+    history = training.fit(
+        model=Constant(), train_x=images([1, 2]), epochs=1, objective=record_mean, progress=False
+    )
+    assert len(history) == 1
+    with pytest.raises(TypeError):
+        training.fit(Constant(), images([1, 2]), 1)  # epochs by position
+
+
+def test_fit_is_seeded_with_0_unless_told():
+    def run(**seed):
+        torch.manual_seed(1)  # the same initial weights for both
+        model = models.VAE(hidden_dim=8, latent_dim=2)
+        return training.fit(
+            model,
+            torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(2)),
+            epochs=1,
+            progress=False,
+            **seed,
+        )
+
+    assert run()["train_loss"] == run(seed=0)["train_loss"]
+    assert run()["train_loss"] != run(seed=1)["train_loss"]
+
+
+def test_beta_is_recorded_only_for_a_vae_on_its_own_objective():
+    x = torch.rand(4, 1, 28, 28)
+    own = training.fit(models.VAE(hidden_dim=8, latent_dim=2), x, epochs=1, progress=False)
+    assert "beta" in own.records[0]
+
+    def elbo_only(model, xb, generator):
+        return {"loss": -losses.elbo(model, xb, generator=generator).elbo.mean()}
+
+    custom = training.fit(
+        models.VAE(hidden_dim=8, latent_dim=2), x, epochs=1, objective=elbo_only, progress=False
+    )
+    assert "beta" not in custom.records[0]
+    plain = training.fit(
+        models.Autoencoder(hidden_dim=8, latent_dim=2), x, epochs=1, progress=False
+    )
+    assert "beta" not in plain.records[0]
+
+
+@pytest.mark.parametrize(("saved", "loaded"), [("Autoencoder", "VAE"), ("VAE", "Autoencoder")])
+def test_a_checkpoint_of_another_class_is_refused_either_way(tmp_path, saved, loaded):
+    path = tmp_path / "model.pt"
+    training.save_checkpoint(getattr(models, saved)(hidden_dim=8, latent_dim=2), path)
+    with pytest.raises(ValueError, match=saved):
+        training.load_checkpoint(getattr(models, loaded), path)
+
+
+def test_a_checkpoint_stays_on_the_cpu_unless_a_device_is_named(tmp_path):
+    path = tmp_path / "vae.pt"
+    training.save_checkpoint(models.VAE(hidden_dim=8, latent_dim=2), path)
+    emulated_cuda.install()  # a GPU is there: still, no device named means no move
+    try:
+        model = training.load_checkpoint(models.VAE, path)
+        assert next(model.parameters()).device.type == "cpu"
+    finally:
+        emulated_cuda.uninstall()
