@@ -473,7 +473,9 @@ def test_a_checkpoint_of_another_class_is_refused_either_way(tmp_path, saved, lo
     path = tmp_path / "model.pt"
     training.save_checkpoint(getattr(models, saved)(hidden_dim=8, latent_dim=2), path)
     with pytest.raises(ValueError, match=saved):
-        training.load_checkpoint(getattr(models, loaded), path)
+        training.load_checkpoint(getattr(models, loaded), path)  # a class
+    with pytest.raises(ValueError, match=saved):  # a model of that class
+        training.load_checkpoint(getattr(models, loaded)(hidden_dim=8, latent_dim=2), path)
 
 
 def test_a_checkpoint_stays_on_the_cpu_unless_a_device_is_named(tmp_path):
