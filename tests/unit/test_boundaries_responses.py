@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-import types
 
 import pytest
+from colab_stub import fake_colab
 
 from vae_course.quiz import responses
 from vae_course.quiz.responses import ResponsesError, load_responses, write_json_atomic
@@ -122,13 +122,7 @@ def test_the_file_is_indented_json_keeping_names_readable(tmp_path):
 
 
 def test_the_colab_download_says_whether_it_was_offered(tmp_path, monkeypatch):
-    got = []
-    colab = types.ModuleType("google.colab")
-    colab.files = types.SimpleNamespace(download=got.append)
-    google = types.ModuleType("google")
-    google.colab = colab
-    monkeypatch.setitem(sys.modules, "google", google)
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    got = fake_colab(monkeypatch)
     assert responses.offer_download(tmp_path / "r.json") is True
     assert got == [str(tmp_path / "r.json")]
     monkeypatch.setitem(sys.modules, "google.colab", None)  # not on Colab: the import fails

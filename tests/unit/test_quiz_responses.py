@@ -8,6 +8,7 @@ import sys
 import types
 
 import pytest
+from colab_stub import fake_colab
 
 import vae_course
 from vae_course import quiz
@@ -86,13 +87,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_colab_download_is_offered(tmp_path, monkeypatch):
-    downloaded = []
-    colab = types.ModuleType("google.colab")
-    colab.files = types.SimpleNamespace(download=downloaded.append)
-    google = types.ModuleType("google")
-    google.colab = colab
-    monkeypatch.setitem(sys.modules, "google", google)
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    downloaded = fake_colab(monkeypatch)
     path = quiz.save_responses(tmp_path / "r.json", quizzes=[answered_quiz()])
     assert downloaded == [str(path)]
     quiz.save_responses(tmp_path / "r.json", quizzes=[answered_quiz()], download=False)
